@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AccountErrorCode(StrEnum):
+    """Stable codes for account and verification refusals (exposed in GraphQL)."""
+
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    NOT_FOUND = "NOT_FOUND"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    ALREADY_PENDING = "ALREADY_PENDING"
+    ALREADY_VERIFIED = "ALREADY_VERIFIED"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    SELF_REVIEW = "SELF_REVIEW"
+    REASON_REQUIRED = "REASON_REQUIRED"
+    LICENCE_EXPIRED = "LICENCE_EXPIRED"
+    INVALID_DATES = "INVALID_DATES"
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    FILE_TYPE_NOT_ALLOWED = "FILE_TYPE_NOT_ALLOWED"
+    INVALID_CSV = "INVALID_CSV"

@@ -1,0 +1,456 @@
+"""Account rules: who may act, the licence-verification workflow, profiles.
+
+Every adapter (GraphQL, web views, WebSocket consumers, management commands) calls these
+functions; none re-implements a rule.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from typing import IO, Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from accounts import emails
+from accounts.errors import AccountErrorCode
+from accounts.models import LicenceKind, LicenceSubmission, User, VerificationStatus
+from audit import services as audit
+from common.errors import CommonErrorCode, FieldError, ServiceError
+from common.realtime import publish_after_commit, user_group
+from facilities.models import Facility, Specialty
+
+VERIFY_PERMISSION = "accounts.verify_doctor"
+
+# --- The one rule ----------------------------------------------------------------------------
+
+
+def require_verified_doctor(user: AbstractBaseUser | AnonymousUser | None) -> User:
+    """Return ``user`` if they may post, comment, connect, mentor, refer or chat.
+
+    Only active doctors whose practice licence is verified and unexpired may. Every adapter
+    calls this before any of those actions; the refusal carries a stable code.
+    """
+    if user is None or not user.is_authenticated:
+        raise ServiceError(CommonErrorCode.NOT_AUTHENTICATED, _("Sign in first."))
+    assert isinstance(user, User)
+    if not user.is_active:
+        raise ServiceError(CommonErrorCode.ACCOUNT_INACTIVE, _("This account is deactivated."))
+    if user.verification_status != VerificationStatus.VERIFIED or _licence_lapsed(user):
+        raise ServiceError(
+            CommonErrorCode.NOT_VERIFIED,
+            _("Only doctors with a verified, current practice licence can do this."),
+        )
+    return user
+
+
+def is_verified_doctor(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+    try:
+        require_verified_doctor(user)
+    except ServiceError:
+        return False
+    return True
+
+
+def _licence_lapsed(user: User, today: date | None = None) -> bool:
+    return user.licence_expires_on is not None and user.licence_expires_on < (today or timezone.localdate())
+
+
+def require_verifier(user: AbstractBaseUser | AnonymousUser | None) -> User:
+    if user is None or not user.is_authenticated:
+        raise ServiceError(CommonErrorCode.NOT_AUTHENTICATED, _("Sign in first."))
+    assert isinstance(user, User)
+    if not (user.is_active and user.has_perm(VERIFY_PERMISSION)):
+        raise ServiceError(AccountErrorCode.PERMISSION_DENIED, _("You may not review licences."))
+    return user
+
+
+# --- Profiles --------------------------------------------------------------------------------
+
+PROFILE_FIELDS = ("full_name", "title", "position", "phone", "bio")
+PHONE_PATTERN = re.compile(r"^\+?[0-9 .-]{8,20}$")
+
+
+@transaction.atomic
+def update_profile(
+    user: User,
+    *,
+    facility_id: int | None = None,
+    specialty_ids: list[int] | None = None,
+    **values: str,
+) -> User:
+    """Change the caller's own profile. Unknown keys are a programming error."""
+    unknown = set(values) - set(PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not profile fields: {sorted(unknown)}")
+    errors: list[FieldError] = []
+    cleaned = {key: value.strip() for key, value in values.items()}
+    if "full_name" in cleaned and not cleaned["full_name"]:
+        errors.append(FieldError(AccountErrorCode.REQUIRED, _("Enter your full name."), "fullName"))
+    if cleaned.get("phone") and not PHONE_PATTERN.match(cleaned["phone"]):
+        errors.append(FieldError(AccountErrorCode.INVALID, _("Enter a valid phone number."), "phone"))
+    facility = None
+    if facility_id is not None:
+        facility = Facility.objects.filter(pk=facility_id, is_active=True).first()
+        if facility is None:
+            errors.append(FieldError(AccountErrorCode.NOT_FOUND, _("No such active facility."), "facilityId"))
+    specialties: list[Specialty] = []
+    if specialty_ids is not None:
+        specialties = list(Specialty.objects.filter(pk__in=set(specialty_ids)))
+        if len(specialties) != len(set(specialty_ids)):
+            errors.append(FieldError(AccountErrorCode.NOT_FOUND, _("Unknown specialty."), "specialtyIds"))
+    for name, max_length in (("full_name", 150), ("title", 80), ("position", 120), ("bio", 1000)):
+        if len(cleaned.get(name, "")) > max_length:
+            errors.append(
+                FieldError(AccountErrorCode.INVALID, _("Too long (at most %d).") % max_length, _camel(name))
+            )
+    if errors:
+        raise ServiceError.many(errors)
+    for key, value in cleaned.items():
+        setattr(user, key, value)
+    if facility is not None:
+        user.facility = facility
+    user.save()
+    if specialty_ids is not None:
+        user.specialties.set(specialties)
+    return user
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+# --- Licence submission ----------------------------------------------------------------------
+
+LICENCE_NUMBER_PATTERN = re.compile(r"^[0-9A-Za-zĐđ/.\- ]{3,40}$")
+SCAN_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "application/pdf": None}
+
+
+def _scan_content_type(scan: UploadedFile, max_bytes: int) -> str:
+    """Detect the scan's real type from its bytes (the client's claim is not trusted)."""
+    if scan.size is None or scan.size > max_bytes:
+        raise ServiceError(
+            AccountErrorCode.FILE_TOO_LARGE,
+            _("The scan must be at most %d MB.") % (max_bytes // (1024 * 1024)),
+            "scan",
+        )
+    scan.seek(0)
+    head = scan.read(8)
+    scan.seek(0)
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    try:
+        with Image.open(scan) as image:
+            image_format = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        image_format = None
+    finally:
+        scan.seek(0)
+    for content_type, pil_format in SCAN_TYPES.items():
+        if pil_format and pil_format == image_format:
+            return content_type
+    raise ServiceError(
+        AccountErrorCode.FILE_TYPE_NOT_ALLOWED, _("The scan must be a JPEG, PNG or PDF file."), "scan"
+    )
+
+
+def submit_licence(
+    doctor: User,
+    *,
+    kind: str,
+    licence_number: str,
+    issuing_authority: str,
+    issued_on: date,
+    expires_on: date | None,
+    scan: UploadedFile,
+) -> LicenceSubmission:
+    """A doctor asks for their practice licence to be verified (unverified/rejected/revoked/
+    expired → pending). No citizen-ID document is asked for (Law 91/2025)."""
+    from django.conf import settings
+
+    if not doctor.is_active:
+        raise ServiceError(CommonErrorCode.ACCOUNT_INACTIVE, _("This account is deactivated."))
+    if doctor.verification_status == VerificationStatus.PENDING:
+        raise ServiceError(AccountErrorCode.ALREADY_PENDING, _("A licence is already waiting for review."))
+    if doctor.verification_status == VerificationStatus.VERIFIED:
+        raise ServiceError(AccountErrorCode.ALREADY_VERIFIED, _("Your licence is already verified."))
+    errors: list[FieldError] = []
+    number = " ".join(licence_number.split())
+    authority = " ".join(issuing_authority.split())
+    if kind not in LicenceKind.values:
+        errors.append(FieldError(AccountErrorCode.INVALID, _("Unknown licence kind."), "kind"))
+    if not LICENCE_NUMBER_PATTERN.match(number):
+        errors.append(
+            FieldError(AccountErrorCode.INVALID, _("Enter the licence number as printed."), "licenceNumber")
+        )
+    if not authority:
+        errors.append(
+            FieldError(AccountErrorCode.REQUIRED, _("Enter the issuing authority."), "issuingAuthority")
+        )
+    elif len(authority) > 200:
+        errors.append(FieldError(AccountErrorCode.INVALID, _("Too long (at most 200)."), "issuingAuthority"))
+    today = timezone.localdate()
+    if issued_on > today:
+        errors.append(
+            FieldError(AccountErrorCode.INVALID_DATES, _("The issue date is in the future."), "issuedOn")
+        )
+    if expires_on is not None and expires_on <= issued_on:
+        errors.append(
+            FieldError(
+                AccountErrorCode.INVALID_DATES, _("The licence must expire after it is issued."), "expiresOn"
+            )
+        )
+    elif expires_on is not None and expires_on < today:
+        errors.append(
+            FieldError(AccountErrorCode.LICENCE_EXPIRED, _("This licence has expired."), "expiresOn")
+        )
+    try:
+        content_type = _scan_content_type(scan, settings.LICENCE_SCAN_MAX_BYTES)
+    except ServiceError as error:
+        errors.extend(error.errors)
+    if errors:
+        raise ServiceError.many(errors)
+
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=doctor.pk)
+        if locked.verification_status in (VerificationStatus.PENDING, VerificationStatus.VERIFIED):
+            raise ServiceError(
+                AccountErrorCode.ALREADY_PENDING, _("A licence is already waiting for review.")
+            )
+        submission = LicenceSubmission(
+            doctor=locked,
+            kind=kind,
+            licence_number=number,
+            issuing_authority=authority,
+            issued_on=issued_on,
+            expires_on=expires_on,
+            scan_content_type=content_type,
+        )
+        submission.scan.save(f"licence{_extension(content_type)}", scan, save=False)
+        submission.save()
+        previous = locked.verification_status
+        _set_status(locked, VerificationStatus.PENDING)
+        audit.record(
+            "licence.submitted",
+            actor=locked,
+            target=submission,
+            details={"from": previous, "to": VerificationStatus.PENDING, "licence_number": number},
+        )
+    doctor.verification_status = locked.verification_status
+    return submission
+
+
+def _extension(content_type: str) -> str:
+    return {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}[content_type]
+
+
+def _set_status(doctor: User, status: str, expires_on: date | None = None) -> None:
+    doctor.verification_status = status
+    doctor.licence_expires_on = expires_on if status == VerificationStatus.VERIFIED else None
+    doctor.save(update_fields=["verification_status", "licence_expires_on"])
+    publish_after_commit(
+        user_group(doctor.pk),
+        {"kind": "verification.status", "user_id": doctor.pk, "status": str(status)},
+    )
+
+
+# --- Review, revocation, expiry --------------------------------------------------------------
+
+
+def review_licence(
+    verifier: User, submission_id: int, *, approve: bool, reason: str = ""
+) -> LicenceSubmission:
+    """A verifier approves (pending → verified) or rejects (pending → rejected, reason required)."""
+    require_verifier(verifier)
+    reason = reason.strip()
+    if not approve and not reason:
+        raise ServiceError(AccountErrorCode.REASON_REQUIRED, _("Give the reason for rejecting."), "reason")
+    with transaction.atomic():
+        submission = (
+            LicenceSubmission.objects.select_for_update(of=("self",))
+            .select_related("doctor")
+            .filter(pk=submission_id)
+            .first()
+        )
+        if submission is None:
+            raise ServiceError(AccountErrorCode.NOT_FOUND, _("No such licence submission."), "submissionId")
+        if submission.doctor_id == verifier.pk:
+            raise ServiceError(AccountErrorCode.SELF_REVIEW, _("You cannot review your own licence."))
+        if submission.status != VerificationStatus.PENDING:
+            raise ServiceError(
+                AccountErrorCode.INVALID_TRANSITION,
+                _("Only a pending submission can be reviewed (this one is %s).") % submission.status,
+            )
+        if approve and submission.expires_on is not None and submission.expires_on < timezone.localdate():
+            raise ServiceError(
+                AccountErrorCode.LICENCE_EXPIRED, _("This licence has expired; reject it instead.")
+            )
+        _decide(
+            submission,
+            verifier,
+            VerificationStatus.VERIFIED if approve else VerificationStatus.REJECTED,
+            reason,
+        )
+    return submission
+
+
+def _decide(
+    submission: LicenceSubmission,
+    verifier: User | None,
+    status: str,
+    reason: str,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Record a decision on ``submission`` (locked by the caller): status, audit row, email."""
+    previous = submission.status
+    submission.status = status
+    submission.reviewed_by = verifier
+    submission.reviewed_at = timezone.now()
+    submission.decision_reason = reason
+    submission.save(update_fields=["status", "reviewed_by", "reviewed_at", "decision_reason"])
+    doctor = User.objects.select_for_update().get(pk=submission.doctor_id)
+    _set_status(doctor, status, submission.expires_on)
+    submission.doctor = doctor
+    audit.record(
+        f"licence.{status}",
+        actor=verifier,
+        target=submission,
+        details={"from": previous, "to": status, "doctor_id": doctor.pk, "reason": reason, **(extra or {})},
+    )
+    emails.send_verification_decision_on_commit(submission)
+
+
+def revoke_verification(verifier: User, doctor_id: int, *, reason: str) -> LicenceSubmission:
+    """A verifier withdraws a doctor's verification (verified → revoked, reason required)."""
+    require_verifier(verifier)
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError(AccountErrorCode.REASON_REQUIRED, _("Give the reason for revoking."), "reason")
+    if doctor_id == verifier.pk:
+        raise ServiceError(AccountErrorCode.SELF_REVIEW, _("You cannot revoke your own verification."))
+    with transaction.atomic():
+        submission = (
+            LicenceSubmission.objects.select_for_update()
+            .filter(doctor_id=doctor_id, status=VerificationStatus.VERIFIED)
+            .first()
+        )
+        if submission is None:
+            raise ServiceError(
+                AccountErrorCode.INVALID_TRANSITION, _("This doctor is not verified."), "doctorId"
+            )
+        _decide(submission, verifier, VerificationStatus.REVOKED, reason)
+    return submission
+
+
+def expire_lapsed_licences(today: date | None = None) -> int:
+    """Move every verified doctor whose licence has lapsed to expired (for a daily cron)."""
+    today = today or timezone.localdate()
+    expired = 0
+    lapsed = LicenceSubmission.objects.filter(status=VerificationStatus.VERIFIED, expires_on__lt=today)
+    for submission_id in lapsed.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            submission = LicenceSubmission.objects.select_for_update().get(pk=submission_id)
+            if submission.status != VerificationStatus.VERIFIED:
+                continue
+            _decide(
+                submission, None, VerificationStatus.EXPIRED, "", {"expired_on": str(submission.expires_on)}
+            )
+            expired += 1
+    return expired
+
+
+# --- Bulk verification from the national practitioner registry --------------------------------
+
+REGISTRY_COLUMNS = ("licence_number", "name", "title")
+
+
+@dataclass
+class RegistryMismatch:
+    line: int
+    licence_number: str
+    problem: str
+
+
+@dataclass
+class BulkVerificationReport:
+    verified: list[int] = field(default_factory=list)
+    mismatches: list[RegistryMismatch] = field(default_factory=list)
+
+
+def _fold(text: str) -> str:
+    """Compare names as people write them: same letters and diacritics, any case or spacing."""
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def bulk_verify_from_registry(verifier: User, extract: IO[bytes] | IO[str]) -> BulkVerificationReport:
+    """Verify every pending doctor whose licence number, name and title match a registry row.
+
+    Mismatches are listed, not verified. A malformed extract changes nothing.
+    """
+    require_verifier(verifier)
+    raw = extract.read()
+    try:
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as error:
+        raise ServiceError(
+            AccountErrorCode.INVALID_CSV, _("The extract must be UTF-8 text."), "file"
+        ) from error
+    reader = csv.DictReader(io.StringIO(text))
+    header = tuple(name.strip() for name in (reader.fieldnames or ()))
+    missing = [column for column in REGISTRY_COLUMNS if column not in header]
+    if missing:
+        raise ServiceError(
+            AccountErrorCode.INVALID_CSV,
+            _("The extract lacks the columns: %s.") % ", ".join(missing),
+            "file",
+        )
+    try:
+        rows = [
+            (reader.line_num, {key.strip(): (value or "").strip() for key, value in row.items() if key})
+            for row in reader
+        ]
+    except csv.Error as error:
+        raise ServiceError(AccountErrorCode.INVALID_CSV, _("Unreadable CSV: %s") % error, "file") from error
+
+    report = BulkVerificationReport()
+    with transaction.atomic():
+        numbers = {" ".join(row["licence_number"].split()) for _line, row in rows}
+        pending = {
+            submission.licence_number: submission
+            for submission in LicenceSubmission.objects.select_for_update(of=("self",))
+            .select_related("doctor")
+            .filter(status=VerificationStatus.PENDING, licence_number__in=numbers)
+        }
+        for line, row in rows:
+            number = " ".join(row["licence_number"].split())
+            submission = pending.pop(number, None)
+            problem = None
+            if submission is None:
+                problem = "no pending doctor with this licence number"
+            elif submission.doctor_id == verifier.pk:
+                problem = "a verifier cannot verify themselves"
+            elif _fold(row["name"]) != _fold(submission.doctor.full_name):
+                problem = f"name differs: registry {row['name']!r}, profile {submission.doctor.full_name!r}"
+            elif row["title"] and _fold(row["title"]) != _fold(submission.doctor.title):
+                problem = f"title differs: registry {row['title']!r}, profile {submission.doctor.title!r}"
+            if problem:
+                report.mismatches.append(RegistryMismatch(line, number, problem))
+                continue
+            assert submission is not None
+            _decide(
+                submission, verifier, VerificationStatus.VERIFIED, "", {"source": "registry", "line": line}
+            )
+            report.verified.append(submission.doctor_id)
+    return report

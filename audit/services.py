@@ -1,0 +1,29 @@
+"""Writing to the audit log: the one function every app calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from audit.models import AuditEvent
+from config.request_context import current_ip_address
+
+
+def record(
+    action: str,
+    *,
+    actor: models.Model | None,
+    target: models.Model,
+    details: dict[str, Any] | None = None,
+    ip_address: str | None = None,
+) -> AuditEvent:
+    """Append one event. ``ip_address`` defaults to that of the request being served."""
+    return AuditEvent.objects.create(
+        actor=actor,
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        ip_address=ip_address or current_ip_address(),
+        details=details or {},
+    )

@@ -1,0 +1,8 @@
+import graphene
+
+
+class Query(graphene.ObjectType):
+    ok = graphene.Boolean()
+
+
+schema = graphene.Schema(query=Query)

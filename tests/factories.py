@@ -1,0 +1,82 @@
+"""Small builders for test data; each returns saved rows with sensible defaults."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from accounts.models import LicenceKind, LicenceSubmission, User, VerificationStatus
+from facilities.models import Facility, Province, Specialty, Tier
+
+_sequence = itertools.count(1)
+PASSWORD = "correct-horse-battery-staple"
+
+
+def province(code: int = 1, name: str = "Thành phố Hà Nội") -> Province:
+    return Province.objects.get_or_create(
+        code=code, defaults={"name": name, "codename": f"p{code}", "division_type": "tỉnh"}
+    )[0]
+
+
+def facility(tier: str = Tier.CENTRAL, **extra: Any) -> Facility:
+    n = next(_sequence)
+    extra.setdefault("province", province())
+    return Facility.objects.create(name=extra.pop("name", f"Bệnh viện {n}"), tier=tier, **extra)
+
+
+def specialty(code: str = "cardiology", name_vi: str = "Tim mạch", name_en: str = "Cardiology") -> Specialty:
+    return Specialty.objects.get_or_create(code=code, defaults={"name_vi": name_vi, "name_en": name_en})[0]
+
+
+def user(**extra: Any) -> User:
+    n = next(_sequence)
+    extra.setdefault("full_name", f"Nguyễn Văn Đức {n}")
+    return User.objects.create_user(extra.pop("email", f"user{n}@example.vn"), PASSWORD, **extra)
+
+
+def doctor(status: str = VerificationStatus.VERIFIED, **extra: Any) -> User:
+    """A doctor with a facility; a verified one has a verified, unexpired submission."""
+    extra.setdefault("facility", facility(extra.pop("tier", Tier.CENTRAL)))
+    extra.setdefault("title", "BS.CKII")
+    expires_on = date.today() + timedelta(days=365 * 4)
+    doc = user(verification_status=status, **extra)
+    if status == VerificationStatus.VERIFIED:
+        doc.licence_expires_on = expires_on
+        doc.save(update_fields=["licence_expires_on"])
+    if status != VerificationStatus.UNVERIFIED:
+        licence_submission(doc, status=status, expires_on=expires_on)
+    return doc
+
+
+def licence_submission(
+    doc: User, status: str = VerificationStatus.PENDING, **extra: Any
+) -> LicenceSubmission:
+    n = next(_sequence)
+    submission = LicenceSubmission(
+        doctor=doc,
+        kind=LicenceKind.PRACTICE_LICENCE,
+        licence_number=extra.pop("licence_number", f"{n:06d}/HNO-GPHN"),
+        issuing_authority="Sở Y tế Hà Nội",
+        issued_on=extra.pop("issued_on", timezone.localdate() - timedelta(days=30)),
+        scan_content_type="application/pdf",
+        status=status,
+        **extra,
+    )
+    submission.scan.save("licence.pdf", pdf_file(), save=False)
+    submission.save()
+    return submission
+
+
+def verifier(**extra: Any) -> User:
+    person = user(is_staff=True, **extra)
+    person.user_permissions.add(Permission.objects.get(codename="verify_doctor"))
+    return User.objects.get(pk=person.pk)  # fresh permission cache
+
+
+def pdf_file(name: str = "licence.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf")
