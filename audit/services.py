@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 
 from audit.models import AuditEvent
@@ -13,14 +14,14 @@ from config.request_context import current_ip_address
 def record(
     action: str,
     *,
-    actor: models.Model | None,
+    actor: AbstractBaseUser | None,
     target: models.Model,
     details: dict[str, Any] | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
     """Append one event. ``ip_address`` defaults to that of the request being served."""
     return AuditEvent.objects.create(
-        actor=actor,
+        actor=actor,  # type: ignore[misc]  # AUTH_USER_MODEL or None
         action=action,
         target_type=target._meta.label_lower,
         target_id=str(target.pk),
