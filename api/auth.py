@@ -2,7 +2,7 @@
 
 allauth offers no public API for this; its own DRF and Ninja integrations call
 ``allauth.headless.internal.sessionkit.authenticate_by_x_session_token``. We wrap that call
-here, once, and ``tests/test_session_tokens.py`` pins its behaviour, so an allauth upgrade
+here, once, and ``tests/graphql/test_session_tokens.py`` pins its behaviour, so an allauth upgrade
 that moves or changes it fails loudly instead of silently letting requests through.
 """
 
@@ -12,7 +12,7 @@ from allauth.headless.internal.sessionkit import authenticate_by_x_session_token
 
 from accounts.models import User
 
-SESSION_TOKEN_HEADER = "X-Session-Token"
+SESSION_TOKEN_HEADER = "X-Session-Token"  # noqa: S105 (a header name, not a secret)
 
 
 def user_for_session_token(token: str | None) -> User | None:

@@ -6,19 +6,33 @@ django replaces the standard rules with whatever it is given). They run before a
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from inspect import isclass
+from typing import Any, cast
 
 from django.conf import settings
-from graphql import GraphQLError, specified_rules
+from graphene import relay
+from graphql import GraphQLError, get_named_type, specified_rules, value_from_ast_untyped
 from graphql.language import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     InlineFragmentNode,
+    IntValueNode,
+    NullValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValueNode,
+    VariableNode,
 )
-from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule, ValidationContext
+from graphql.validation import (
+    ASTValidationRule,
+    NoSchemaIntrospectionCustomRule,
+    ValidationContext,
+    ValidationRule,
+)
+
+from api.relay import page_size_problem
 
 
 def _depth(
@@ -97,9 +111,89 @@ class MaxAliasesRule(ASTValidationRule):
             )
 
 
-def validation_rules() -> list[type[ASTValidationRule]]:
-    """graphql-core's standard rules plus ours, read from settings at call time."""
-    rules: list[type[ASTValidationRule]] = [*specified_rules, MaxDepthRule, MaxAliasesRule]
+_UNKNOWN = object()
+
+
+class PageSizeRule(ValidationRule):
+    """Every Relay connection field needs ``first`` or ``last``, from 1 to the page limit.
+
+    Literal values are checked always; variables only when the caller bound the request's
+    ``variables`` (see :func:`validation_rules`). Unbound ones are left to the connection
+    field, which checks again before resolving.
+    """
+
+    variables: Mapping[str, Any] | None = None
+
+    def __init__(self, context: ValidationContext) -> None:
+        super().__init__(context)
+        # Fragments may come before the operation whose variables they use: start from all.
+        self.defaults: dict[str, ValueNode | None] = {}
+        for definition in context.document.definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                self.defaults.update(self._defaults_of(definition))
+
+    @staticmethod
+    def _defaults_of(operation: OperationDefinitionNode) -> dict[str, ValueNode | None]:
+        return {
+            definition.variable.name.value: definition.default_value
+            for definition in operation.variable_definitions or ()
+        }
+
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
+        self.defaults.update(self._defaults_of(node))
+
+    def enter_field(self, node: FieldNode, *_args: Any) -> None:
+        field = self.context.get_field_def()
+        if field is None:
+            return
+        graphene_type = getattr(get_named_type(field.type), "graphene_type", None)
+        if not (isclass(graphene_type) and issubclass(graphene_type, relay.Connection)):
+            return
+        values = {"first": None, "last": None}
+        for argument in node.arguments or ():
+            if argument.name.value in values:
+                value = self._value(argument.value)
+                if value is _UNKNOWN:
+                    return
+                values[argument.name.value] = value
+        problem = page_size_problem(node.name.value, values["first"], values["last"])
+        if problem is not None:
+            message, code = problem
+            self.report_error(GraphQLError(message, node, extensions={"code": code}))
+
+    def _value(self, node: ValueNode) -> Any:
+        if isinstance(node, IntValueNode):
+            return int(node.value)
+        if isinstance(node, NullValueNode):
+            return None
+        if isinstance(node, VariableNode):
+            name = node.name.value
+            if self.variables is not None and name in self.variables:
+                return self.variables[name]
+            default = self.defaults.get(name)
+            if default is not None:
+                return value_from_ast_untyped(default)
+            return None if self.variables is not None else _UNKNOWN
+        return _UNKNOWN  # a wrong literal type: the standard rules report it
+
+
+def validation_rules(variables: Mapping[str, Any] | None = None) -> list[type[ASTValidationRule]]:
+    """graphql-core's standard rules plus ours, read from settings at call time.
+
+    Pass the operation's ``variables`` so connection page sizes given as variables are checked
+    before execution too.
+    """
+    page_size_rule = PageSizeRule
+    if isinstance(variables, Mapping):
+        page_size_rule = cast(
+            type[PageSizeRule], type("PageSizeRule", (PageSizeRule,), {"variables": variables})
+        )
+    rules: list[type[ASTValidationRule]] = [
+        *specified_rules,
+        MaxDepthRule,
+        MaxAliasesRule,
+        page_size_rule,
+    ]
     if not settings.GRAPHQL_INTROSPECTION:
         rules.append(NoSchemaIntrospectionCustomRule)
     return rules

@@ -1,8 +1,37 @@
+"""The root GraphQL schema: each app's Query, Mutation and Subscription roots, merged.
+
+An app adds its root class to the tuples below. A subscription root with no fields yet is left
+out (graphene refuses an object type without fields), so one appears in the schema as soon as
+it defines a field. After any change, run ``make schema`` and commit ``schema.graphql``.
+"""
+
+from __future__ import annotations
+
 import graphene
 
+from accounts.schema import AccountsMutation, AccountsQuery
+from accounts.subscriptions import AccountsSubscription
+from api.relay import Node
+from facilities.schema import FacilitiesQuery
 
-class Query(graphene.ObjectType):
-    ok = graphene.Boolean()
+QUERY_ROOTS: tuple[type[graphene.ObjectType], ...] = (AccountsQuery, FacilitiesQuery)
+MUTATION_ROOTS: tuple[type[graphene.ObjectType], ...] = (AccountsMutation,)
+SUBSCRIPTION_ROOTS: tuple[type[graphene.ObjectType], ...] = (AccountsSubscription,)
 
 
-schema = graphene.Schema(query=Query)
+class Query(*QUERY_ROOTS):  # type: ignore[misc]
+    node = Node.Field(description="Any object by its global ID; null if you may not see it.")
+
+
+class Mutation(*MUTATION_ROOTS):  # type: ignore[misc]
+    pass
+
+
+def _subscription() -> type[graphene.ObjectType] | None:
+    roots = tuple(root for root in SUBSCRIPTION_ROOTS if root._meta.fields)
+    if not roots:
+        return None
+    return type("Subscription", roots, {})
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation, subscription=_subscription())
