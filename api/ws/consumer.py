@@ -201,11 +201,15 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             raise _ProtocolError(CloseCode.UNAUTHORIZED, "Unauthorized")
         operation_id = _operation_id(message)
         payload = message.get("payload")
+        if not isinstance(payload, dict):
+            raise _ProtocolError(CloseCode.BAD_REQUEST, "Invalid subscribe message")
+        query, variables, operation_name = (
+            payload.get(key) for key in ("query", "variables", "operationName")
+        )
         if not (
-            isinstance(payload, dict)
-            and isinstance(payload.get("query"), str)
-            and isinstance(payload.get("variables") or {}, dict)
-            and isinstance(payload.get("operationName") or "", str)
+            isinstance(query, str)
+            and (variables is None or isinstance(variables, dict))
+            and (operation_name is None or isinstance(operation_name, str))
         ):
             raise _ProtocolError(CloseCode.BAD_REQUEST, "Invalid subscribe message")
         if operation_id in self.operations:
@@ -225,9 +229,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
                 ],
             )
             return
-        await self._start(
-            operation_id, payload["query"], payload.get("variables"), payload.get("operationName")
-        )
+        await self._start(operation_id, query, variables, operation_name or None)
 
     async def _start(
         self, operation_id: str, query: str, variables: dict[str, Any] | None, operation_name: str | None
@@ -293,8 +295,8 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
                 operation_name=operation_name,
             )
         except Exception as error:
-            self._forget(operation_id)
-            await self._send_errors(operation_id, [error])
+            if self._forget(operation_id):
+                await self._send_errors(operation_id, [error])
             return
         await self._send_result(operation_id, result)
         if self._forget(operation_id):
