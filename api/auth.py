@@ -8,9 +8,14 @@ that moves or changes it fails loudly instead of silently letting requests throu
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
 from allauth.headless.internal.sessionkit import authenticate_by_x_session_token
+from django.http import HttpRequest
 
 from accounts.models import User
+from common.realtime import publish_after_commit, user_group
 
 SESSION_TOKEN_HEADER = "X-Session-Token"  # noqa: S105 (a header name, not a secret)
 
@@ -26,3 +31,23 @@ def user_for_session_token(token: str | None) -> User | None:
     if not isinstance(user, User) or not user.is_active:
         return None
     return user
+
+
+# Sent to the user's sockets when one of their sessions ends, so sockets opened with it close.
+SESSION_ENDED_EVENT = "session.ended"
+
+
+def session_fingerprint(session_key: str) -> str:
+    """Names a session in realtime events without putting the bearer credential on the wire."""
+    return hashlib.sha256(session_key.encode()).hexdigest()
+
+
+def announce_session_end(sender: Any, request: HttpRequest | None, user: User | None, **kwargs: Any) -> None:
+    """``user_logged_out`` receiver: logout revokes the session token at once, and the sockets
+    authenticated by that session (token or cookie) are closed too."""
+    session_key = request.session.session_key if request is not None else None
+    if user is None or not session_key:
+        return
+    publish_after_commit(
+        user_group(user.pk), {"kind": SESSION_ENDED_EVENT, "session": session_fingerprint(session_key)}
+    )

@@ -31,6 +31,8 @@ Scope = dict[str, Any]
 ASGIApp = Any
 
 _TOKEN_HEADER = SESSION_TOKEN_HEADER.lower().encode("latin1")
+# Where the middleware keeps the header token that authenticated the socket.
+SCOPE_SESSION_TOKEN = "session_token"  # noqa: S105 (a key name)
 
 
 def allowed_origin_patterns() -> list[str]:
@@ -76,15 +78,18 @@ def init_payload_token(payload: Mapping[str, Any]) -> str | None:
     return None
 
 
-async def connection_user(scope: Scope, init_payload: Mapping[str, Any]) -> User | None:
-    """The user a ``connection_init`` authenticates, or None: the socket must then be refused."""
+async def connection_user(scope: Scope, init_payload: Mapping[str, Any]) -> tuple[User, str] | None:
+    """The user a ``connection_init`` authenticates and the key of the session that does, or
+    None: the socket must then be refused."""
     token = init_payload_token(init_payload)
     if token is not None:
-        return await user_for_token(token)
+        user = await user_for_token(token)
+        return (user, token) if user is not None else None
     user = scope.get("user")
-    if isinstance(user, User) and user.is_authenticated and user.is_active:
-        return user
-    return None
+    if not (isinstance(user, User) and user.is_authenticated and user.is_active):
+        return None
+    session_key = scope.get(SCOPE_SESSION_TOKEN) or getattr(scope.get("session"), "session_key", None)
+    return (user, session_key) if session_key else None
 
 
 class WebSocketAuthMiddleware:
@@ -106,4 +111,5 @@ class WebSocketAuthMiddleware:
             # Channels' AuthMiddleware keeps a user already in the scope: the cookie is not consulted.
             user = await user_for_token(tokens[0]) if len(tokens) == 1 else None
             scope["user"] = user or AnonymousUser()
+            scope[SCOPE_SESSION_TOKEN] = tokens[0] if user else None
         return await self.inner(scope, receive, send)

@@ -39,11 +39,13 @@ from graphql import (
 )
 
 from accounts.models import User
+from api.auth import SESSION_ENDED_EVENT, session_fingerprint
 from api.errors import format_error
 from api.validation import validation_rules
 from api.ws.auth import connection_user
 from api.ws.broker import EventBroker
 from api.ws.protocol import SUBPROTOCOL, CloseCode, MessageType, OperationErrorCode
+from common.realtime import user_group
 from config.request_context import client_ip, set_ip_address
 
 _MAX_CLOSE_REASON_BYTES = 123  # RFC 6455: a close frame's reason fits in 123 bytes
@@ -91,6 +93,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         self.operations: dict[str, asyncio.Task[None]] = {}
         self.broker: EventBroker | None = None
         self.init_timeout: asyncio.Task[None] | None = None
+        self.session_watch: asyncio.Task[None] | None = None
 
     # --- Connection ------------------------------------------------------------------------
 
@@ -132,6 +135,8 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         if self.init_timeout is not None:
             self.init_timeout.cancel()
         tasks = list(self.operations.values())
+        if self.session_watch is not None:
+            tasks.append(self.session_watch)
         self.operations.clear()
         for task in tasks:
             task.cancel()
@@ -190,11 +195,23 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         self.init_received = True
         if self.init_timeout is not None:
             self.init_timeout.cancel()
-        user = await connection_user(self.scope, payload or {})
-        if user is None:
+        authenticated = await connection_user(self.scope, payload or {})
+        if authenticated is None:
             raise _ProtocolError(CloseCode.FORBIDDEN, "Forbidden")
-        self.user = user
+        self.user, session_key = authenticated
+        assert self.broker is not None
+        # Joined before the ack, so a logout from then on closes this socket.
+        ended = await self.broker.listen(user_group(self.user.pk), kinds={SESSION_ENDED_EVENT})
+        self.session_watch = asyncio.create_task(
+            self._close_when_ended(ended, session_fingerprint(session_key))
+        )
         await self._send({"type": MessageType.CONNECTION_ACK})
+
+    async def _close_when_ended(self, events: AsyncIterator[dict[str, Any]], session: str) -> None:
+        async for event in events:
+            if event.get("session") == session:
+                await self.close_with(CloseCode.FORBIDDEN, "Session ended")
+                return
 
     async def _subscribe(self, message: dict[str, Any]) -> None:
         if self.user is None:

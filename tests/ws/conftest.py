@@ -18,7 +18,9 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
+from accounts.services import VERIFICATION_STATUS_EVENT
 from api.ws.protocol import SUBPROTOCOL
 from common.realtime import EVENT_MESSAGE_TYPE, user_group
 from config.asgi import application
@@ -103,7 +105,15 @@ async def publish_to_user(user, event: dict[str, Any]) -> None:
 
 async def announce_status(user, status: str) -> None:
     """The event accounts.services publishes when the user's verification status changes."""
-    await publish_to_user(user, {"kind": "verification.status", "user_id": user.pk, "status": status})
+    await publish_to_user(
+        user,
+        {
+            "kind": VERIFICATION_STATUS_EVENT,
+            "user_id": user.pk,
+            "status": status,
+            "changed_at": timezone.now().isoformat(),
+        },
+    )
 
 
 async def receive_close(communicator: WebsocketCommunicator, timeout: float = 1) -> tuple[int, str]:

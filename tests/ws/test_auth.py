@@ -9,7 +9,7 @@ from django.test import Client
 
 from api.ws.auth import origin_allowed
 from tests import factories
-from tests.graphql.test_session_tokens import app_login, app_logout
+from tests.graphql.conftest import app_login, app_logout
 from tests.ws.conftest import (
     OUR_ORIGIN,
     initialise,
@@ -140,3 +140,28 @@ def test_a_wildcard_host_does_not_open_cookie_sockets_to_every_site(settings):
     settings.ALLOWED_HOSTS = ["*"]
     settings.CSRF_TRUSTED_ORIGINS = []
     assert not origin_allowed("https://evil.example")
+
+
+async def test_logging_out_closes_the_sockets_opened_with_that_token(open_socket, doctor, doctor_token):
+    other_token = await database_sync_to_async(app_login)(Client(), doctor)
+    ended = await open_socket()
+    await initialise(ended, {"sessionToken": doctor_token})
+    kept = await open_socket(headers=[(b"x-session-token", other_token.encode())])
+    await initialise(kept)
+
+    await database_sync_to_async(app_logout)(Client(), doctor_token)
+
+    assert await receive_close(ended) == (4403, "Session ended")
+    assert await who_am_i(kept) == "Phạm Thu Hà"  # another session of the same doctor stays
+
+
+async def test_logging_out_in_the_browser_closes_the_sockets_of_that_session(open_socket, doctor):
+    browser = Client()
+    await database_sync_to_async(browser.force_login)(doctor)
+    cookie = (b"cookie", f"sessionid={browser.session.session_key}".encode())
+    communicator = await open_socket(headers=[(b"origin", OUR_ORIGIN), cookie])
+    await initialise(communicator)
+
+    await database_sync_to_async(browser.post)("/accounts/logout/")
+
+    assert await receive_close(communicator) == (4403, "Session ended")
