@@ -94,38 +94,33 @@ def run() -> int:
                 HOST,
                 "-p",
                 PORT,
+                # Twice our own cap: up to there the consumer refuses with a readable 4400; beyond,
+                # Daphne drops the frame before it is buffered (memory exhaustion guard).
                 "--websocket-max-message-size",
-                os.environ.get("WEBSOCKET_MAX_MESSAGE_BYTES", "65536"),
+                str(2 * int(os.environ.get("WEBSOCKET_MAX_MESSAGE_BYTES", "65536"))),
                 "config.asgi:application",
             ],
             env,
         )
 
 
-def test(pytest_args: list[str]) -> int:
+def python_module(module: str, args: list[str]) -> int:
+    """``python -m pytest`` or ``python -m bench`` (which uses, and creates, its own database on
+    the same server) under the test profile."""
     env = {**os.environ, "DJANGO_ENV": "test"}
     with database_url() as url:
         env["DATABASE_URL"] = url
-        return _run([sys.executable, "-m", "pytest", *pytest_args], env)
-
-
-def bench(bench_args: list[str]) -> int:
-    """``python -m bench`` on the same server; it uses (and creates) its own database there."""
-    env = {**os.environ, "DJANGO_ENV": "test"}
-    with database_url() as url:
-        env["DATABASE_URL"] = url
-        return _run([sys.executable, "-m", "bench", *bench_args], env)
+        return _run([sys.executable, "-m", module, *args], env)
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"run", "test", "bench"}:
+    modules = {"test": "pytest", "bench": "bench"}
+    if not argv or (argv[0] != "run" and argv[0] not in modules):
         print("usage: python -m config.launch run | test [pytest args] | bench [args]", file=sys.stderr)
         return 2
     if argv[0] == "run":
         return run()
-    if argv[0] == "bench":
-        return bench(argv[1:])
-    return test(argv[1:])
+    return python_module(modules[argv[0]], argv[1:])
 
 
 if __name__ == "__main__":

@@ -284,6 +284,20 @@ class TestTheOneRule:
             services.require_verified_doctor(verified_doctor)
         assert codes(error) == {CommonErrorCode.ACCOUNT_INACTIVE}
 
+    def test_the_query_form_of_the_rule_agrees_with_the_rule(self):
+        """Selectors filter with ``verified_doctors_q``: it must admit exactly those the rule does."""
+        from accounts.selectors import verified_doctors_q
+
+        yesterday = timezone.localdate() - timedelta(days=1)
+        people = [factories.doctor(status=status) for status in VerificationStatus.values]
+        people.append(factories.doctor(is_active=False))
+        people.append(factories.doctor())
+        people[-1].licence_expires_on = yesterday
+        people[-1].save(update_fields=["licence_expires_on"])
+        admitted = set(User.objects.filter(verified_doctors_q()).values_list("pk", flat=True))
+        assert admitted == {person.pk for person in people if services.is_verified_doctor(person)}
+        assert len(admitted) == 1
+
     def test_anonymous_visitors_are_refused(self):
         from django.contrib.auth.models import AnonymousUser
 
