@@ -1,6 +1,31 @@
+"""The home page: what Tuyến is, and where a signed-in doctor stands."""
+
+from __future__ import annotations
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.models import User, VerificationStatus
+
+# Statuses from which a doctor may (re)submit a licence; accounts.services enforces it.
+MAY_SUBMIT = {
+    VerificationStatus.UNVERIFIED,
+    VerificationStatus.REJECTED,
+    VerificationStatus.REVOKED,
+    VerificationStatus.EXPIRED,
+}
+
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    context: dict[str, object] = {"debug": settings.DEBUG}
+    if isinstance(request.user, User):
+        context["latest_submission"] = request.user.licence_submissions.first()
+        context["may_submit"] = request.user.verification_status in MAY_SUBMIT
+    if settings.DEBUG:
+        # Developer documentation is read in the repository; list it, never serve it.
+        context["developer_docs"] = sorted(
+            path.relative_to(settings.BASE_DIR).as_posix()
+            for path in (settings.BASE_DIR / "docs").glob("*.md")
+        )
+    return render(request, "home.html", context)

@@ -1,0 +1,86 @@
+"""A verifier uploads the national registry extract; matching pending doctors are verified and
+the rest are listed. An unreadable file changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.models import VerificationStatus
+from audit.models import AuditEvent
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+URL = "/doctors/review/registry/"
+
+
+def extract(text: str, encoding: str = "utf-8") -> SimpleUploadedFile:
+    return SimpleUploadedFile("registry.csv", text.encode(encoding), "text/csv")
+
+
+def pending(full_name: str, number: str):
+    doctor = factories.doctor(status=VerificationStatus.UNVERIFIED, full_name=full_name)
+    factories.licence_submission(doctor, licence_number=number)
+    doctor.verification_status = VerificationStatus.PENDING
+    doctor.save()
+    return doctor
+
+
+def test_matching_doctors_are_verified_and_mismatches_listed(signed_in, verifier):
+    duc = pending("Nguyễn Văn Đức", "000111/HNO-GPHN")
+    lan = pending("Phạm Thị Lan", "000222/HNO-GPHN")
+
+    response = signed_in(verifier).post(
+        URL,
+        {
+            "file": extract(
+                "licence_number,name,title\n"
+                "000111/HNO-GPHN,nguyễn văn  đức,BS.CKII\n"
+                "000222/HNO-GPHN,Phạm Thị Hoa,BS.CKII\n"
+                "999999/XXX,Lê Văn A,\n"
+            )
+        },
+    )
+
+    assert response.status_code == 200
+    assert [doctor.pk for doctor in response.context["verified"]] == [duc.pk]
+    assert [(m.line, m.licence_number) for m in response.context["report"].mismatches] == [
+        (3, "000222/HNO-GPHN"),
+        (4, "999999/XXX"),
+    ]
+    html = response.content.decode()
+    assert "Nguyễn Văn Đức" in html and "999999/XXX" in html
+    duc.refresh_from_db()
+    lan.refresh_from_db()
+    assert (duc.verification_status, lan.verification_status) == (
+        VerificationStatus.VERIFIED,
+        VerificationStatus.PENDING,
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            extract("number,name\n000111/HNO-GPHN,Nguyễn Văn Đức\n"),
+            "The extract lacks the columns: licence_number, title.",
+        ),
+        (
+            extract("licence_number,name,title\n000111/HNO-GPHN,Nguyễn Văn Đức,\n", "utf-16"),
+            "The extract must be UTF-8 text.",
+        ),
+    ],
+)
+def test_an_unreadable_extract_changes_nothing(signed_in, verifier, content, message):
+    duc = pending("Nguyễn Văn Đức", "000111/HNO-GPHN")
+    events_before = AuditEvent.objects.count()
+
+    response = signed_in(verifier).post(URL, {"file": content})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == [message]
+    assert response.context["report"] is None
+    duc.refresh_from_db()
+    assert duc.verification_status == VerificationStatus.PENDING
+    assert AuditEvent.objects.count() == events_before
