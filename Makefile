@@ -42,9 +42,10 @@ lock:
 schema: install
 	DJANGO_ENV=test DATABASE_URL=postgresql://schema@localhost/schema $(PY) manage.py graphql_schema --schema config.schema.schema --out schema.graphql
 
+# Needs GNU gettext (apt-get install gettext); the compiled .mo files are committed.
 messages: install
-	$(PY) manage.py makemessages -l vi -l en --ignore=.venv --ignore=var
-	$(PY) manage.py compilemessages --ignore=.venv
+	DJANGO_ENV=test DATABASE_URL=postgresql://messages@localhost/messages $(PY) manage.py makemessages -l vi -l en --ignore=.venv --ignore=var
+	DJANGO_ENV=test DATABASE_URL=postgresql://messages@localhost/messages $(PY) manage.py compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

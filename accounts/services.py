@@ -12,8 +12,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import IO, Any
 
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import UploadedFile
@@ -69,12 +71,45 @@ def _licence_lapsed(user: User, today: date | None = None) -> bool:
 
 
 def require_verifier(user: AbstractBaseUser | AnonymousUser | None) -> User:
+    """Verifiers decide who may practise on the network: they must also use a second factor."""
     if user is None or not user.is_authenticated:
         raise ServiceError(CommonErrorCode.NOT_AUTHENTICATED, _("Sign in first."))
     assert isinstance(user, User)
     if not (user.is_active and user.has_perm(VERIFY_PERMISSION)):
         raise ServiceError(AccountErrorCode.PERMISSION_DENIED, _("You may not review licences."))
+    if not has_totp(user):
+        raise ServiceError(
+            AccountErrorCode.MFA_REQUIRED,
+            _("Set up two-factor authentication (an authenticator app) before reviewing licences."),
+        )
     return user
+
+
+def has_totp(user: User) -> bool:
+    """Whether the user signs in with an authenticator app (allauth MFA TOTP).
+
+    Cached on the instance for the request, as Django caches permissions: list screens ask
+    once per row."""
+    cached: bool | None = getattr(user, "_has_totp", None)
+    if cached is None:
+        cached = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        user._has_totp = cached  # type: ignore[attr-defined]
+    return cached
+
+
+# Statuses from which a doctor may submit a licence for review.
+MAY_SUBMIT_FROM = frozenset(
+    {
+        VerificationStatus.UNVERIFIED,
+        VerificationStatus.REJECTED,
+        VerificationStatus.REVOKED,
+        VerificationStatus.EXPIRED,
+    }
+)
+
+
+def may_submit_licence(user: User) -> bool:
+    return user.is_active and user.verification_status in MAY_SUBMIT_FROM
 
 
 # --- Profiles --------------------------------------------------------------------------------
@@ -182,12 +217,7 @@ def submit_licence(
     expired → pending). No citizen-ID document is asked for (Law 91/2025)."""
     from django.conf import settings
 
-    if not doctor.is_active:
-        raise ServiceError(CommonErrorCode.ACCOUNT_INACTIVE, _("This account is deactivated."))
-    if doctor.verification_status == VerificationStatus.PENDING:
-        raise ServiceError(AccountErrorCode.ALREADY_PENDING, _("A licence is already waiting for review."))
-    if doctor.verification_status == VerificationStatus.VERIFIED:
-        raise ServiceError(AccountErrorCode.ALREADY_VERIFIED, _("Your licence is already verified."))
+    _require_may_submit(doctor)
     errors: list[FieldError] = []
     number = " ".join(licence_number.split())
     authority = " ".join(issuing_authority.split())
@@ -252,6 +282,16 @@ def submit_licence(
         )
     doctor.verification_status = locked.verification_status
     return submission
+
+
+def _require_may_submit(doctor: User) -> None:
+    if not doctor.is_active:
+        raise ServiceError(CommonErrorCode.ACCOUNT_INACTIVE, _("This account is deactivated."))
+    if doctor.verification_status == VerificationStatus.PENDING:
+        raise ServiceError(AccountErrorCode.ALREADY_PENDING, _("A licence is already waiting for review."))
+    if doctor.verification_status == VerificationStatus.VERIFIED:
+        raise ServiceError(AccountErrorCode.ALREADY_VERIFIED, _("Your licence is already verified."))
+    assert may_submit_licence(doctor)
 
 
 def _extension(content_type: str) -> str:
@@ -383,10 +423,18 @@ def expire_lapsed_licences(today: date | None = None) -> int:
 REGISTRY_COLUMNS = ("licence_number", "name", "title")
 
 
+class RegistryProblem(StrEnum):
+    NO_PENDING_DOCTOR = "NO_PENDING_DOCTOR"
+    SELF_REVIEW = "SELF_REVIEW"
+    NAME_DIFFERS = "NAME_DIFFERS"
+    TITLE_DIFFERS = "TITLE_DIFFERS"
+
+
 @dataclass
 class RegistryMismatch:
     line: int
     licence_number: str
+    code: RegistryProblem
     problem: str
 
 
@@ -443,17 +491,10 @@ def bulk_verify_from_registry(verifier: User, extract: IO[bytes] | IO[str]) -> B
         for line, row in rows:
             number = " ".join(row["licence_number"].split())
             submission = pending.pop(number, None)
-            problem = None
-            if submission is None:
-                problem = "no pending doctor with this licence number"
-            elif submission.doctor_id == verifier.pk:
-                problem = "a verifier cannot verify themselves"
-            elif _fold(row["name"]) != _fold(submission.doctor.full_name):
-                problem = f"name differs: registry {row['name']!r}, profile {submission.doctor.full_name!r}"
-            elif row["title"] and _fold(row["title"]) != _fold(submission.doctor.title):
-                problem = f"title differs: registry {row['title']!r}, profile {submission.doctor.title!r}"
-            if problem:
-                report.mismatches.append(RegistryMismatch(line, number, problem))
+            mismatch = _registry_mismatch(row, submission, verifier)
+            if mismatch is not None:
+                code, problem = mismatch
+                report.mismatches.append(RegistryMismatch(line, number, code, problem))
                 continue
             assert submission is not None
             _decide(
@@ -461,3 +502,29 @@ def bulk_verify_from_registry(verifier: User, extract: IO[bytes] | IO[str]) -> B
             )
             report.verified.append(submission.doctor_id)
     return report
+
+
+def _registry_mismatch(
+    row: dict[str, str], submission: LicenceSubmission | None, verifier: User
+) -> tuple[RegistryProblem, str] | None:
+    """Why a registry row may not verify ``submission``, or None when it may."""
+    if submission is None:
+        return RegistryProblem.NO_PENDING_DOCTOR, _("No pending doctor has this licence number.")
+    doctor = submission.doctor
+    if doctor.pk == verifier.pk:
+        return RegistryProblem.SELF_REVIEW, _("A verifier cannot verify themselves.")
+    if _fold(row["name"]) != _fold(doctor.full_name):
+        return RegistryProblem.NAME_DIFFERS, _(
+            "Name differs: registry “%(registry)s”, profile “%(profile)s”."
+        ) % {
+            "registry": row["name"],
+            "profile": doctor.full_name,
+        }
+    if row["title"] and _fold(row["title"]) != _fold(doctor.title):
+        return RegistryProblem.TITLE_DIFFERS, _(
+            "Title differs: registry “%(registry)s”, profile “%(profile)s”."
+        ) % {
+            "registry": row["title"],
+            "profile": doctor.title,
+        }
+    return None

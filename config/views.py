@@ -6,22 +6,15 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.models import User, VerificationStatus
-
-# Statuses from which a doctor may (re)submit a licence; accounts.services enforces it.
-MAY_SUBMIT = {
-    VerificationStatus.UNVERIFIED,
-    VerificationStatus.REJECTED,
-    VerificationStatus.REVOKED,
-    VerificationStatus.EXPIRED,
-}
+from accounts.models import User
+from accounts.services import may_submit_licence
 
 
 def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"debug": settings.DEBUG}
     if isinstance(request.user, User):
         context["latest_submission"] = request.user.licence_submissions.first()
-        context["may_submit"] = request.user.verification_status in MAY_SUBMIT
+        context["may_submit"] = may_submit_licence(request.user)
     if settings.DEBUG:
         # Developer documentation is read in the repository; list it, never serve it.
         context["developer_docs"] = sorted(

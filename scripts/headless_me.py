@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Sign in the way a mobile app does and ask GraphQL who we are. Standard library only.
 
-    python scripts/headless_me.py http://127.0.0.1:8000 bs.nguyen.van.duc@tuyen.demo tuyen-demo-2026
+    python scripts/headless_me.py http://127.0.0.1:8000 bacsi01@tuyen.test tuyen-demo-2026
 
 1. POST /_allauth/app/v1/auth/login (allauth headless, "app" client) returns meta.session_token.
 2. POST /graphql/ with the header X-Session-Token runs { me { ... } }.

@@ -6,6 +6,7 @@ import itertools
 from datetime import date, timedelta
 from typing import Any
 
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -72,10 +73,27 @@ def licence_submission(
     return submission
 
 
-def verifier(**extra: Any) -> User:
+def verifier(*, totp: bool = True, **extra: Any) -> User:
+    """A staff member allowed to review licences, with an authenticator app unless ``totp=False``."""
     person = user(is_staff=True, **extra)
     person.user_permissions.add(Permission.objects.get(codename="verify_doctor"))
+    if totp:
+        activate_totp(person)
     return User.objects.get(pk=person.pk)  # fresh permission cache
+
+
+def activate_totp(person: User) -> str:
+    """Give ``person`` an authenticator app, as allauth's activation does; returns the secret."""
+    secret = generate_totp_secret()
+    TOTP.activate(person, secret)
+    return secret
+
+
+def totp_code(secret: str, at: float) -> str:
+    """The code an authenticator app shows at time ``at`` (seconds since the epoch)."""
+    from allauth.mfa import app_settings
+
+    return format_hotp_value(hotp_value(secret, int(at) // app_settings.TOTP_PERIOD))
 
 
 def pdf_file(name: str = "licence.pdf") -> SimpleUploadedFile:

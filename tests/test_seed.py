@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from datetime import date, timedelta
 from io import StringIO
@@ -155,11 +156,21 @@ def test_demo_accounts_have_verified_primary_emails_and_the_roles_they_are_shown
     )
 
 
-@pytest.mark.parametrize("email", [demo.doctor_email(1), demo.VERIFIER_EMAIL, demo.doctor_email(7)])
-def test_demo_accounts_sign_in_with_the_shared_password(client, email):
+@pytest.mark.parametrize("email", [demo.doctor_email(1), demo.doctor_email(7)])
+def test_demo_doctors_sign_in_with_the_shared_password(client, email):
     seed_demo()
 
     assert sign_in(client, email, demo.DEMO_PASSWORD) == "/"
+    assert client.session["_auth_user_id"] == str(User.objects.get(email=email).pk)
+
+
+@pytest.mark.parametrize("email", [demo.ADMIN_EMAIL, demo.VERIFIER_EMAIL])
+def test_demo_staff_sign_in_with_the_password_and_the_published_authenticator_secret(client, email):
+    seed_demo()
+
+    assert sign_in(client, email, demo.DEMO_PASSWORD) == "/accounts/2fa/authenticate/"
+    code = factories.totp_code(demo.DEMO_TOTP_SECRET, time.time())
+    assert client.post("/accounts/2fa/authenticate/", {"code": code})["Location"] == "/"
     assert client.session["_auth_user_id"] == str(User.objects.get(email=email).pk)
 
 

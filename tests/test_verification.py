@@ -203,6 +203,13 @@ class TestReview:
             services.review_licence(verified_doctor, submission.pk, approve=True)
         assert codes(error) == {AccountErrorCode.PERMISSION_DENIED}
 
+    def test_a_verifier_without_an_authenticator_app_is_refused(self):
+        verifier = factories.verifier(totp=False)
+        submission = submit(factories.doctor(status=VerificationStatus.UNVERIFIED))
+        with pytest.raises(ServiceError) as error:
+            services.review_licence(verifier, submission.pk, approve=True)
+        assert codes(error) == {AccountErrorCode.MFA_REQUIRED}
+
     def test_a_decided_submission_cannot_be_decided_again(self, verifier):
         submission = submit(factories.doctor(status=VerificationStatus.UNVERIFIED))
         services.review_licence(verifier, submission.pk, approve=False, reason="Ảnh mờ")
@@ -333,7 +340,8 @@ class TestBulkVerification:
             (3, "000222/HNO-GPHN"),
             (4, "999999/XYZ"),
         ]
-        assert "name differs" in report.mismatches[0].problem
+        assert [m.code for m in report.mismatches] == ["NAME_DIFFERS", "NO_PENDING_DOCTOR"]
+        assert "Lê Văn Đúc" in report.mismatches[0].problem
         assert reload(match).verification_status == VerificationStatus.VERIFIED
         assert reload(wrong_name).verification_status == VerificationStatus.PENDING
         event = AuditEvent.objects.get(action="licence.verified")
@@ -361,7 +369,7 @@ class TestBulkVerification:
             verifier, registry_csv(("000333/HNO-GPHN", "Phạm Minh Tuấn", ""))
         )
         assert report.verified == []
-        assert "themselves" in report.mismatches[0].problem
+        assert report.mismatches[0].code == "SELF_REVIEW"
 
     def test_only_verifiers_may_bulk_verify(self, verified_doctor):
         with pytest.raises(ServiceError) as error:

@@ -72,12 +72,6 @@ def _fresh_rate_limits():
     cache.clear()
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Password hashing is not under test here; Argon2 would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def graphql(client):
     """Run an operation as an anonymous visitor or, after ``graphql.login(user)``, as ``user``."""

@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import pytest
 from allauth.account.models import EmailAddress
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 
 from accounts.models import User
 from tests import factories
+from tests.factories import activate_totp
 
 CLIENT_IP = "203.0.113.7"
-
-
-def activate_totp(user: User) -> str:
-    """Give ``user`` an authenticator app, as allauth's activation does; returns the secret."""
-    secret = generate_totp_secret()
-    TOTP.activate(user, secret)
-    return secret
-
-
-def totp_code(secret: str, at: float) -> str:
-    from allauth.mfa import app_settings
-
-    return format_hotp_value(hotp_value(secret, int(at) // app_settings.TOTP_PERIOD))
 
 
 def with_verified_email(user: User) -> User:

@@ -10,7 +10,8 @@ from django.core.cache import cache
 
 from accounts.models import User
 from tests import factories
-from tests.web.conftest import activate_totp, totp_code, with_verified_email
+from tests.factories import activate_totp, totp_code
+from tests.web.conftest import with_verified_email
 
 pytestmark = pytest.mark.django_db
 

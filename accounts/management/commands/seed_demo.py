@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from accounts.management.seeding.demo import DEMO_PASSWORD, seed_demo
+from accounts.management.seeding.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo
 
 
 class Command(BaseCommand):
@@ -16,3 +16,4 @@ class Command(BaseCommand):
         width = max(len(login.email) for login in report.logins)
         for login in report.logins:
             self.stdout.write(f"  {login.email:<{width}}  {login.role}")
+        self.stdout.write(f"Staff also need the authenticator-app (TOTP) secret {DEMO_TOTP_SECRET}.")

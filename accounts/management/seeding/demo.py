@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -32,6 +34,9 @@ DEMO_PASSWORD = "tuyen-demo-2026"  # noqa: S105 - published on purpose: demo log
 DEMO_DOMAIN = "tuyen.test"  # reserved TLD (RFC 2606): nothing is ever delivered there
 ADMIN_EMAIL = f"quantri@{DEMO_DOMAIN}"
 VERIFIER_EMAIL = f"thamdinh@{DEMO_DOMAIN}"
+# Staff must sign in with an authenticator app; the demo staff share this published secret
+# (add it to any TOTP app by hand). Demo only, like the password.
+DEMO_TOTP_SECRET = "TUYENDEMOTUYENDEMOTUYENDEMOTUYEN"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,9 @@ def _seed() -> DemoReport:
         Permission.objects.get(content_type__app_label="accounts", codename="verify_doctor")
     )
     verifier = User.objects.get(pk=verifier.pk)  # fresh permission cache
+    for staff in (admin, verifier):
+        if not Authenticator.objects.filter(user=staff, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(staff, DEMO_TOTP_SECRET)
     report.logins += [DemoLogin(ADMIN_EMAIL, "administrator"), DemoLogin(VERIFIER_EMAIL, "verifier")]
 
     provinces = {province.code: province for province in Province.objects.all()}
