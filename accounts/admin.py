@@ -6,8 +6,6 @@ review queue, or the admin action below, which calls the same service).
 
 from __future__ import annotations
 
-from typing import Any
-
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -22,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import services
 from accounts.forms import AdminUserChangeForm, AdminUserCreationForm
 from accounts.models import LicenceSubmission, User, VerificationStatus
+from common.admin import ReadOnlyAdmin
 from common.errors import ServiceError
 
 # The admin's own login form would bypass allauth's rate limits and MFA: send it to allauth's.
@@ -88,7 +87,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(LicenceSubmission)
-class LicenceSubmissionAdmin(admin.ModelAdmin):
+class LicenceSubmissionAdmin(ReadOnlyAdmin):
     list_display = ("licence_number", "doctor", "kind", "status", "submitted_at", "reviewed_by", "review")
     list_filter = ("status", "kind", "submitted_at")
     list_select_related = ("doctor", "reviewed_by")
@@ -112,15 +111,6 @@ class LicenceSubmissionAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
     actions = ["approve"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_verify_permission(self, request: HttpRequest) -> bool:
         try:

@@ -71,11 +71,18 @@ class ProfileForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    avatar = forms.FileField(
+        label=_("Photo"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, at most 5 MB. Location and camera data are removed."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
     # Service field name -> form field name, where camelCase-to-snake_case is not enough.
     service_fields = {"facilityId": "facility", "specialtyIds": "specialties"}
 
     @classmethod
-    def for_user(cls, user: User, data: dict | None = None) -> ProfileForm:
+    def for_user(cls, user: User, data: dict | None = None, files: dict | None = None) -> ProfileForm:
         initial = {
             "full_name": user.full_name,
             "title": user.title,
@@ -84,8 +91,9 @@ class ProfileForm(forms.Form):
             "bio": user.bio,
             "facility": user.facility_id,
             "specialties": [specialty.pk for specialty in user.specialties.all()],
+            "avatar": user.avatar or None,
         }
-        return cls(data, initial=initial)
+        return cls(data, files, initial=initial)
 
 
 class DecisionForm(forms.Form):

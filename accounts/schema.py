@@ -164,6 +164,10 @@ class UpdateProfileInput(graphene.InputObjectType):
     specialty_ids = graphene.List(
         graphene.NonNull(graphene.ID), description="Specialty IDs; replaces the list."
     )
+    avatar = Upload(
+        description="A new photo (JPEG, PNG or WebP, at most 5 MB); stored re-encoded, without metadata."
+    )
+    remove_avatar = graphene.Boolean(description="Remove the current photo.")
 
 
 class UpdateProfile(BaseMutation):
@@ -188,6 +192,8 @@ class UpdateProfile(BaseMutation):
         specialty_ids = values.pop("specialty_ids", None)
         updated = services.update_profile(
             user,
+            avatar=values.pop("avatar", None),
+            remove_avatar=bool(values.pop("remove_avatar", False)),
             facility_id=key_from_global_id(facility_id, Facility, "facilityId") if facility_id else None,
             specialty_ids=(
                 [key_from_global_id(value, Specialty, "specialtyIds") for value in specialty_ids]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,11 +19,12 @@ from typing import IO, Any
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts import emails
 from accounts.errors import AccountErrorCode
@@ -124,6 +126,8 @@ def update_profile(
     *,
     facility_id: int | None = None,
     specialty_ids: list[int] | None = None,
+    avatar: UploadedFile | None = None,
+    remove_avatar: bool = False,
     **values: str,
 ) -> User:
     """Change the caller's own profile. Unknown keys are a programming error."""
@@ -151,16 +155,60 @@ def update_profile(
             errors.append(
                 FieldError(AccountErrorCode.INVALID, _("Too long (at most %d).") % max_length, _camel(name))
             )
+    avatar_image: ContentFile | None = None
+    if avatar is not None:
+        try:
+            avatar_image = _avatar_image(avatar)
+        except ServiceError as error:
+            errors.extend(error.errors)
     if errors:
         raise ServiceError.many(errors)
     for key, value in cleaned.items():
         setattr(user, key, value)
     if facility is not None:
         user.facility = facility
+    old_avatar = user.avatar.name if user.avatar else None
+    if avatar_image is not None:
+        user.avatar.save(f"{user.public_id}-{secrets.token_hex(8)}.jpg", avatar_image, save=False)
+    elif remove_avatar:
+        user.avatar = None  # type: ignore[assignment]
     user.save()
     if specialty_ids is not None:
         user.specialties.set(specialties)
+    if old_avatar and old_avatar != (user.avatar.name if user.avatar else None):
+        storage = user.avatar.storage
+        transaction.on_commit(lambda: storage.delete(old_avatar))
     return user
+
+
+AVATAR_MAX_BYTES = 5 * 1024 * 1024
+AVATAR_SIDE = 512
+AVATAR_FORMATS = {"JPEG", "PNG", "WEBP"}
+
+
+def _avatar_image(upload: UploadedFile) -> ContentFile:
+    """The avatar re-encoded as a JPEG of at most 512 by 512 pixels.
+
+    Re-encoding drops every metadata block (EXIF with GPS, XMP) and anything hidden after the
+    image data; Pillow's decompression-bomb guard refuses absurd dimensions."""
+    if upload.size is None or upload.size > AVATAR_MAX_BYTES:
+        raise ServiceError(AccountErrorCode.FILE_TOO_LARGE, _("The photo must be at most 5 MB."), "avatar")
+    try:
+        with Image.open(upload) as image:
+            if image.format not in AVATAR_FORMATS:
+                raise UnidentifiedImageError(image.format)
+            image.load()
+            picture = ImageOps.exif_transpose(image).convert("RGB")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ServiceError(
+            AccountErrorCode.FILE_TYPE_NOT_ALLOWED,
+            _("The photo must be a JPEG, PNG or WebP image."),
+            "avatar",
+        ) from None
+    picture.thumbnail((AVATAR_SIDE, AVATAR_SIDE))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=85, optimize=True)
+    return ContentFile(buffer.getvalue())
 
 
 def _camel(name: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
@@ -81,12 +82,15 @@ def submit_licence(request: HttpRequest) -> HttpResponse:
 @login_required
 def edit_profile(request: HttpRequest) -> HttpResponse:
     user = _signed_in_user(request)
-    form = ProfileForm.for_user(selectors.profile_of(user), request.POST or None)
+    form = ProfileForm.for_user(selectors.profile_of(user), request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         values = form.cleaned_data
         try:
             services.update_profile(
                 user,
+                # A new upload, or False when the widget's "clear" box is ticked; else the current file.
+                avatar=values["avatar"] if isinstance(values["avatar"], UploadedFile) else None,
+                remove_avatar=values["avatar"] is False,
                 facility_id=values["facility"].pk if values["facility"] else None,
                 specialty_ids=[specialty.pk for specialty in values["specialties"]],
                 **{name: values[name] for name in services.PROFILE_FIELDS},
