@@ -7,6 +7,9 @@ import re
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.core.files.uploadedfile import UploadedFile
+from django.http import QueryDict
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import LicenceKind, User
@@ -82,7 +85,9 @@ class ProfileForm(forms.Form):
     service_fields = {"facilityId": "facility", "specialtyIds": "specialties"}
 
     @classmethod
-    def for_user(cls, user: User, data: dict | None = None, files: dict | None = None) -> ProfileForm:
+    def for_user(
+        cls, user: User, data: QueryDict | None = None, files: MultiValueDict[str, UploadedFile] | None = None
+    ) -> ProfileForm:
         initial = {
             "full_name": user.full_name,
             "title": user.title,

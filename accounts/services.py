@@ -171,7 +171,7 @@ def update_profile(
     if avatar_image is not None:
         user.avatar.save(f"{user.public_id}-{secrets.token_hex(8)}.jpg", avatar_image, save=False)
     elif remove_avatar:
-        user.avatar = None  # type: ignore[assignment]
+        user.avatar = None
     user.save()
     if specialty_ids is not None:
         user.specialties.set(specialties)
