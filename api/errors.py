@@ -38,6 +38,15 @@ def error_code_enum(name: str, app_codes: type[StrEnum], description: str) -> ty
     return graphene.Enum(name, list(members.items()), description=description)
 
 
+class TextSpan(graphene.ObjectType):
+    """A stretch of submitted text an error points at (e.g. a patient identifier to remove)."""
+
+    start = graphene.Int(required=True, description="Offset of the first character (Unicode code points).")
+    end = graphene.Int(required=True, description="Offset just after the last character.")
+    kind = graphene.String(required=True, description="What was found there, e.g. PHONE_NUMBER.")
+    text = graphene.String(required=True)
+
+
 class BaseError(graphene.ObjectType):
     """Shared fields of every ``<App>Error``; each app adds ``code`` with its own enum."""
 
@@ -48,6 +57,11 @@ class BaseError(graphene.ObjectType):
         description="The input field (camelCase) the error is about; null when it is about the whole request."
     )
     message = graphene.String(required=True, description="A translated message to show to the user.")
+    spans = graphene.List(
+        graphene.NonNull(TextSpan),
+        required=True,
+        description="Where in the field's text the problem is; empty when it is not about a stretch of text.",
+    )
 
 
 def errors_as_data(error: ServiceError, error_type: type[BaseError]) -> list[BaseError]:
@@ -59,7 +73,8 @@ def errors_as_data(error: ServiceError, error_type: type[BaseError]) -> list[Bas
 def _error_object(item: FieldError, error_type: type[BaseError], code_enum: Any) -> BaseError:
     # An unknown code is a programming error (a service raised another app's code): fail loudly.
     code = code_enum(str(item.code))
-    return error_type(field=item.field, code=code, message=item.message)
+    spans = [TextSpan(start=s.start, end=s.end, kind=s.kind, text=s.text) for s in item.spans]
+    return error_type(field=item.field, code=code, message=item.message, spans=spans)
 
 
 def format_error(error: Exception) -> dict[str, Any]:

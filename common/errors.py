@@ -24,10 +24,23 @@ class CommonErrorCode(StrEnum):
 
 
 @dataclass(frozen=True)
+class TextSpan:
+    """A stretch of a text field the error is about, e.g. a patient identifier to remove.
+
+    ``start`` and ``end`` index the submitted text as Python strings (code points)."""
+
+    start: int
+    end: int
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
 class FieldError:
     code: StrEnum
     message: str
     field: str | None = None
+    spans: tuple[TextSpan, ...] = ()
 
 
 class ServiceError(Exception):
