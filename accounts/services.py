@@ -150,8 +150,9 @@ def update_profile(
         specialties = list(Specialty.objects.filter(pk__in=set(specialty_ids)))
         if len(specialties) != len(set(specialty_ids)):
             errors.append(FieldError(AccountErrorCode.NOT_FOUND, _("Unknown specialty."), "specialtyIds"))
-    for name, max_length in (("full_name", 150), ("title", 80), ("position", 120), ("bio", 1000)):
-        if len(cleaned.get(name, "")) > max_length:
+    for name in PROFILE_FIELDS:
+        max_length = User._meta.get_field(name).max_length
+        if max_length is not None and len(cleaned.get(name, "")) > max_length:
             errors.append(
                 FieldError(AccountErrorCode.INVALID, _("Too long (at most %d).") % max_length, _camel(name))
             )
@@ -163,16 +164,23 @@ def update_profile(
             errors.extend(error.errors)
     if errors:
         raise ServiceError.many(errors)
+    # Only the fields changed here are written: the caller's copy of the user may be stale (a
+    # socket opened before a verifier's decision), and saving it whole would undo that decision.
+    changed = list(cleaned)
     for key, value in cleaned.items():
         setattr(user, key, value)
     if facility is not None:
         user.facility = facility
+        changed.append("facility")
     old_avatar = user.avatar.name if user.avatar else None
     if avatar_image is not None:
         user.avatar.save(f"{user.public_id}-{secrets.token_hex(8)}.jpg", avatar_image, save=False)
+        changed.append("avatar")
     elif remove_avatar:
         user.avatar = None
-    user.save()
+        changed.append("avatar")
+    if changed:
+        user.save(update_fields=changed)
     if specialty_ids is not None:
         user.specialties.set(specialties)
     if old_avatar and old_avatar != (user.avatar.name if user.avatar else None):
@@ -305,10 +313,7 @@ def submit_licence(
 
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=doctor.pk)
-        if locked.verification_status in (VerificationStatus.PENDING, VerificationStatus.VERIFIED):
-            raise ServiceError(
-                AccountErrorCode.ALREADY_PENDING, _("A licence is already waiting for review.")
-            )
+        _require_may_submit(locked)  # again, under the lock: two submissions may race
         submission = LicenceSubmission(
             doctor=locked,
             kind=kind,
@@ -361,6 +366,21 @@ def _set_status(doctor: User, status: str, expires_on: date | None = None) -> No
     )
 
 
+def open_licence_scan(viewer: User, submission_id: int) -> LicenceSubmission:
+    """A verifier, or the doctor it belongs to, opens a licence scan: each viewing is audited.
+
+    Anyone else gets NOT_FOUND, which does not reveal whether the submission exists."""
+    from accounts.selectors import licence_submissions_visible_to
+
+    submission = licence_submissions_visible_to(viewer).filter(pk=submission_id).first()
+    if submission is None:
+        raise ServiceError(AccountErrorCode.NOT_FOUND, _("No such licence submission."), "submissionId")
+    audit.record(
+        "licence.scan_viewed", actor=viewer, target=submission, details={"doctor_id": submission.doctor_id}
+    )
+    return submission
+
+
 # --- Review, revocation, expiry --------------------------------------------------------------
 
 
@@ -392,6 +412,11 @@ def review_licence(
             raise ServiceError(
                 AccountErrorCode.LICENCE_EXPIRED, _("This licence has expired; reject it instead.")
             )
+        if approve and _licence_in_use(submission):
+            raise ServiceError(
+                AccountErrorCode.LICENCE_IN_USE,
+                _("Another doctor is already verified with this licence number."),
+            )
         _decide(
             submission,
             verifier,
@@ -399,6 +424,17 @@ def review_licence(
             reason,
         )
     return submission
+
+
+def _licence_in_use(submission: LicenceSubmission) -> bool:
+    """Whether another doctor is verified under the same licence number (one licence, one doctor)."""
+    return (
+        LicenceSubmission.objects.filter(
+            licence_number=submission.licence_number, status=VerificationStatus.VERIFIED
+        )
+        .exclude(doctor_id=submission.doctor_id)
+        .exists()
+    )
 
 
 def _decide(
@@ -476,6 +512,8 @@ class RegistryProblem(StrEnum):
     SELF_REVIEW = "SELF_REVIEW"
     NAME_DIFFERS = "NAME_DIFFERS"
     TITLE_DIFFERS = "TITLE_DIFFERS"
+    DUPLICATE_NUMBER = "DUPLICATE_NUMBER"
+    LICENCE_IN_USE = "LICENCE_IN_USE"
 
 
 @dataclass
@@ -530,15 +568,27 @@ def bulk_verify_from_registry(verifier: User, extract: IO[bytes] | IO[str]) -> B
     report = BulkVerificationReport()
     with transaction.atomic():
         numbers = {" ".join(row["licence_number"].split()) for _line, row in rows}
-        pending = {
-            submission.licence_number: submission
-            for submission in LicenceSubmission.objects.select_for_update(of=("self",))
+        pending: dict[str, list[LicenceSubmission]] = {}
+        # Locked in key order, so two concurrent runs cannot deadlock each other.
+        for submission in (
+            LicenceSubmission.objects.select_for_update(of=("self",))
             .select_related("doctor")
             .filter(status=VerificationStatus.PENDING, licence_number__in=numbers)
-        }
+            .order_by("pk")
+        ):
+            pending.setdefault(submission.licence_number, []).append(submission)
         for line, row in rows:
             number = " ".join(row["licence_number"].split())
-            submission = pending.pop(number, None)
+            candidates = pending.pop(number, [])
+            if len(candidates) > 1:
+                problem = _("%(count)d pending doctors give this licence number.") % {
+                    "count": len(candidates)
+                }
+                report.mismatches.append(
+                    RegistryMismatch(line, number, RegistryProblem.DUPLICATE_NUMBER, problem)
+                )
+                continue
+            submission = candidates[0] if candidates else None
             mismatch = _registry_mismatch(row, submission, verifier)
             if mismatch is not None:
                 code, problem = mismatch
@@ -575,4 +625,8 @@ def _registry_mismatch(
             "registry": row["title"],
             "profile": doctor.title,
         }
+    if _licence_in_use(submission):
+        return RegistryProblem.LICENCE_IN_USE, _(
+            "Another doctor is already verified with this licence number."
+        )
     return None

@@ -23,7 +23,7 @@ from graphene import relay
 from graphene_django import DjangoConnectionField, DjangoObjectType
 from graphene_django import settings as graphene_django_settings
 from graphql import GraphQLError, GraphQLResolveInfo
-from graphql_relay import from_global_id
+from graphql_relay import cursor_to_offset, from_global_id
 
 from common.errors import CommonErrorCode, ServiceError
 
@@ -154,6 +154,13 @@ class PaginatedConnectionField(DjangoConnectionField):
         if problem is not None:
             message, code = problem
             raise GraphQLError(message, extensions={"code": code})
+        for name in ("after", "before"):
+            cursor = args.get(name)
+            offset = cursor_to_offset(cursor) if isinstance(cursor, str) else None
+            if cursor is not None and (offset is None or offset < 0):
+                raise GraphQLError(
+                    _("Invalid `%(name)s` cursor.") % {"name": name}, extensions={"code": "INVALID_CURSOR"}
+                )
         return super().connection_resolver(
             resolver,
             connection,

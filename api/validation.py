@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from inspect import isclass
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from graphene import relay
@@ -22,6 +22,7 @@ from graphql.language import (
     NullValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
     ValueNode,
     VariableNode,
 )
@@ -39,10 +40,13 @@ def _depth(
     selection_set: SelectionSetNode | None,
     fragments: dict[str, FragmentDefinitionNode],
     visiting: frozenset[str],
+    known: dict[str, int],
 ) -> int:
     """Depth of the deepest field below ``selection_set``; introspection fields don't count.
 
-    Undefined and cyclic fragments count as depth 0: the standard rules report them.
+    Each fragment's depth is computed once (``known``): a document spreading fragments that
+    spread others twice over would otherwise cost exponential time. Undefined and cyclic
+    fragments count as depth 0: the standard rules report them.
     """
     if selection_set is None:
         return 0
@@ -51,14 +55,17 @@ def _depth(
         if isinstance(selection, FieldNode):
             if selection.name.value.startswith("__"):
                 continue
-            deepest = max(deepest, 1 + _depth(selection.selection_set, fragments, visiting))
+            deepest = max(deepest, 1 + _depth(selection.selection_set, fragments, visiting, known))
         elif isinstance(selection, InlineFragmentNode):
-            deepest = max(deepest, _depth(selection.selection_set, fragments, visiting))
+            deepest = max(deepest, _depth(selection.selection_set, fragments, visiting, known))
         elif isinstance(selection, FragmentSpreadNode):
             name = selection.name.value
             fragment = fragments.get(name)
-            if fragment is not None and name not in visiting:
-                deepest = max(deepest, _depth(fragment.selection_set, fragments, visiting | {name}))
+            if fragment is None or name in visiting:
+                continue
+            if name not in known:
+                known[name] = _depth(fragment.selection_set, fragments, visiting | {name}, known)
+            deepest = max(deepest, known[name])
     return deepest
 
 
@@ -72,10 +79,11 @@ class MaxDepthRule(ASTValidationRule):
             for definition in context.document.definitions
             if isinstance(definition, FragmentDefinitionNode)
         }
+        self.fragment_depths: dict[str, int] = {}
 
     def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
         limit = settings.GRAPHQL_MAX_DEPTH
-        depth = _depth(node.selection_set, self.fragments, frozenset())
+        depth = _depth(node.selection_set, self.fragments, frozenset(), self.fragment_depths)
         if depth > limit:
             name = node.name.value if node.name else "anonymous"
             self.report_error(
@@ -109,6 +117,39 @@ class MaxAliasesRule(ASTValidationRule):
                     extensions={"code": "TOO_MANY_ALIASES"},
                 )
             )
+
+
+class NoNulCharactersRule(ValidationRule):
+    """Refuses text containing NUL (U+0000): PostgreSQL cannot store it, and no client needs it.
+
+    Checks string literals in the document and, when bound, the request's variables."""
+
+    variables: Mapping[str, Any] | None = None
+
+    def __init__(self, context: ValidationContext) -> None:
+        super().__init__(context)
+        if self.variables is not None and _has_nul(self.variables):
+            self.report_error(self._error(None))
+
+    def enter_string_value(self, node: StringValueNode, *_args: Any) -> None:
+        if "\x00" in node.value:
+            self.report_error(self._error(node))
+
+    @staticmethod
+    def _error(node: StringValueNode | None) -> GraphQLError:
+        return GraphQLError(
+            "Text may not contain NUL characters.", node, extensions={"code": "INVALID_CHARACTERS"}
+        )
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 _UNKNOWN = object()
@@ -183,16 +224,18 @@ def validation_rules(variables: Mapping[str, Any] | None = None) -> list[type[AS
     Pass the operation's ``variables`` so connection page sizes given as variables are checked
     before execution too.
     """
-    page_size_rule = PageSizeRule
+    page_size_rule: type[ASTValidationRule] = PageSizeRule
+    nul_rule: type[ASTValidationRule] = NoNulCharactersRule
     if isinstance(variables, Mapping):
-        page_size_rule = cast(
-            type[PageSizeRule], type("PageSizeRule", (PageSizeRule,), {"variables": variables})
-        )
+        # Rules are instantiated by graphql-core: bind the variables through subclasses.
+        page_size_rule = type("PageSizeRule", (PageSizeRule,), {"variables": variables})
+        nul_rule = type("NoNulCharactersRule", (NoNulCharactersRule,), {"variables": variables})
     rules: list[type[ASTValidationRule]] = [
         *specified_rules,
         MaxDepthRule,
         MaxAliasesRule,
         page_size_rule,
+        nul_rule,
     ]
     if not settings.GRAPHQL_INTROSPECTION:
         rules.append(NoSchemaIntrospectionCustomRule)

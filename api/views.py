@@ -61,20 +61,38 @@ _graphql = TuyenGraphQLView.as_view()
 _graphql_csrf_protected = csrf_protect(_graphql)
 
 
+def error_response(message: str, code: str, status: int) -> HttpResponse:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return HttpResponse(json.dumps(body), status=status, content_type="application/json")
+
+
 def invalid_session_token_response() -> HttpResponse:
-    body = {
-        "errors": [
-            {
-                "message": _("Your session has ended or the token is invalid; sign in again."),
-                "extensions": {"code": "INVALID_SESSION_TOKEN"},
-            }
-        ]
-    }
-    return HttpResponse(json.dumps(body), status=401, content_type="application/json")
+    return error_response(
+        _("Your session has ended or the token is invalid; sign in again."), "INVALID_SESSION_TOKEN", 401
+    )
+
+
+def upload_too_large(request: HttpRequest) -> bool:
+    """Whether a multipart request is over the upload cap, or hides its length (checked before
+    Django spools any file to disk)."""
+    if not request.content_type.startswith("multipart/"):
+        return False
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or -1)
+    except ValueError:
+        return True
+    return not 0 <= length <= settings.GRAPHQL_MAX_UPLOAD_BYTES
 
 
 @csrf_exempt  # only for the middleware: CSRF is checked below unless a valid token authenticates
 def graphql_view(request: HttpRequest) -> HttpResponse:
+    if upload_too_large(request):
+        limit_mb = settings.GRAPHQL_MAX_UPLOAD_BYTES // (1024 * 1024)
+        return error_response(
+            _("Uploads are limited to %(limit)d MB per request.") % {"limit": limit_mb},
+            "REQUEST_TOO_LARGE",
+            413,
+        )
     if SESSION_TOKEN_HEADER in request.headers:
         user = user_for_session_token(request.headers[SESSION_TOKEN_HEADER])
         if user is None:

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
+from common.errors import CommonErrorCode, ServiceError
 from facilities.models import Facility, Province, Specialty
+
+# A name search is a few words; more is abuse (each word is one more ILIKE over the table).
+MAX_SEARCH_WORDS = 8
+MAX_SEARCH_LENGTH = 100
 
 
 def active_facilities(facilities: QuerySet[Facility] | None = None) -> QuerySet[Facility]:
@@ -22,7 +28,15 @@ def search_facilities(
         facilities = facilities.filter(tier=tier)
     if province_code is not None:
         facilities = facilities.filter(province_id=province_code)
-    for word in (search or "").split():
+    words = (search or "").split()
+    if len(search or "") > MAX_SEARCH_LENGTH or len(words) > MAX_SEARCH_WORDS:
+        raise ServiceError(
+            CommonErrorCode.INVALID,
+            _("Search with at most %(words)d words and %(length)d characters.")
+            % {"words": MAX_SEARCH_WORDS, "length": MAX_SEARCH_LENGTH},
+            "search",
+        )
+    for word in words:
         facilities = facilities.filter(name__icontains=word)
     return facilities.order_by("name", "id")
 

@@ -4,6 +4,7 @@ environment, as a server would."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -66,3 +67,18 @@ def test_production_hashes_passwords_with_argon2():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "argon2"
+
+
+def test_production_refuses_schema_introspection_but_keeps_typename():
+    script = (
+        "import json; from graphql import parse, validate; from config.schema import schema;"
+        "from api.validation import validation_rules;"
+        "check = lambda q: [e.message for e in validate(schema.graphql_schema, parse(q), validation_rules())];"
+        "print(json.dumps([check('{ __schema { types { name } } }'), check('{ __typename }')]))"
+    )
+    result = manage("shell", "-c", script, DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
+
+    assert result.returncode == 0, result.stderr
+    introspection, typename = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "introspection" in introspection[0].lower()
+    assert typename == []

@@ -217,6 +217,15 @@ class TestReview:
             services.review_licence(verifier, submission.pk, approve=True)
         assert codes(error) == {AccountErrorCode.INVALID_TRANSITION}
 
+    def test_one_licence_number_verifies_one_doctor_only(self, verifier):
+        first = factories.doctor(status=VerificationStatus.UNVERIFIED)
+        second = factories.doctor(status=VerificationStatus.UNVERIFIED)
+        services.review_licence(verifier, submit(first, licence_number="000777/HNO-GPHN").pk, approve=True)
+        submission = submit(second, licence_number="000777/HNO-GPHN")
+        with pytest.raises(ServiceError) as error:
+            services.review_licence(verifier, submission.pk, approve=True)
+        assert codes(error) == {AccountErrorCode.LICENCE_IN_USE}
+
     def test_an_unknown_submission_is_not_found(self, verifier):
         with pytest.raises(ServiceError) as error:
             services.review_licence(verifier, 987654, approve=True)
@@ -371,7 +380,34 @@ class TestBulkVerification:
         assert report.verified == []
         assert report.mismatches[0].code == "SELF_REVIEW"
 
+    def test_two_pending_doctors_with_one_number_are_listed_not_guessed(self, verifier):
+        for name in ("Trần Thị Hồng", "Trần Thị Hồng"):
+            submit(
+                factories.doctor(status=VerificationStatus.UNVERIFIED, full_name=name),
+                licence_number="000888/X",
+            )
+        report = services.bulk_verify_from_registry(verifier, registry_csv(("000888/X", "Trần Thị Hồng", "")))
+        assert report.verified == []
+        assert [m.code for m in report.mismatches] == ["DUPLICATE_NUMBER"]
+
     def test_only_verifiers_may_bulk_verify(self, verified_doctor):
         with pytest.raises(ServiceError) as error:
             services.bulk_verify_from_registry(verified_doctor, registry_csv())
         assert codes(error) == {AccountErrorCode.PERMISSION_DENIED}
+
+
+class TestScanViewing:
+    def test_the_doctor_and_verifiers_open_a_scan_and_each_viewing_is_audited(self, verifier):
+        doctor = factories.doctor(status=VerificationStatus.UNVERIFIED)
+        submission = submit(doctor)
+        for viewer in (doctor, verifier):
+            assert services.open_licence_scan(viewer, submission.pk) == submission
+        viewers = AuditEvent.objects.filter(action="licence.scan_viewed").values_list("actor_id", flat=True)
+        assert sorted(viewers) == sorted([doctor.pk, verifier.pk])
+
+    def test_anyone_else_gets_not_found(self, verified_doctor):
+        submission = submit(factories.doctor(status=VerificationStatus.UNVERIFIED))
+        with pytest.raises(ServiceError) as error:
+            services.open_licence_scan(verified_doctor, submission.pk)
+        assert codes(error) == {AccountErrorCode.NOT_FOUND}
+        assert not AuditEvent.objects.filter(action="licence.scan_viewed").exists()

@@ -19,9 +19,10 @@ from urllib.parse import urlparse
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
-from channels.security.websocket import OriginValidator
+from channels.security.websocket import OriginValidator, WebsocketDenier
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.http.request import split_domain_port, validate_host
 
 from accounts.models import User
 from api.auth import SESSION_TOKEN_HEADER, user_for_session_token
@@ -57,6 +58,18 @@ def origin_allowed(origin: str | None) -> bool:
         return bool(OriginValidator(None, allowed_origin_patterns()).validate_origin(parsed))
     except ValueError:  # a malformed port or host
         return False
+
+
+def host_allowed(scope: Scope) -> bool:
+    """The handshake's Host names one of our sites, as Django requires of HTTP requests."""
+    hosts = _header_values(scope, b"host")
+    if len(hosts) != 1:
+        return False
+    domain, _port = split_domain_port(hosts[0])
+    allowed = list(settings.ALLOWED_HOSTS)
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    return bool(domain) and validate_host(domain, allowed)
 
 
 def _header_values(scope: Scope, name: bytes) -> list[str]:
@@ -102,6 +115,8 @@ class WebSocketAuthMiddleware:
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> Any:
         if scope["type"] != "websocket":
             raise ValueError("WebSocketAuthMiddleware serves WebSocket connections only.")
+        if not host_allowed(scope):
+            return await WebsocketDenier()(scope, receive, send)
         scope = dict(scope)
         origins = _header_values(scope, b"origin")
         if not (len(origins) == 1 and origin_allowed(origins[0])):

@@ -42,7 +42,7 @@ from accounts.models import User
 from api.auth import SESSION_ENDED_EVENT, session_fingerprint
 from api.errors import format_error
 from api.validation import validation_rules
-from api.ws.auth import connection_user
+from api.ws.auth import connection_user, user_for_token
 from api.ws.broker import EventBroker
 from api.ws.protocol import SUBPROTOCOL, CloseCode, MessageType, OperationErrorCode
 from common.realtime import user_group
@@ -94,6 +94,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         self.broker: EventBroker | None = None
         self.init_timeout: asyncio.Task[None] | None = None
         self.session_watch: asyncio.Task[None] | None = None
+        self.session_key = ""
 
     # --- Connection ------------------------------------------------------------------------
 
@@ -198,7 +199,8 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         authenticated = await connection_user(self.scope, payload or {})
         if authenticated is None:
             raise _ProtocolError(CloseCode.FORBIDDEN, "Forbidden")
-        self.user, session_key = authenticated
+        self.user, self.session_key = authenticated
+        session_key = self.session_key
         assert self.broker is not None
         # Joined before the ack, so a logout from then on closes this socket.
         ended = await self.broker.listen(user_group(self.user.pk), kinds={SESSION_ENDED_EVENT})
@@ -212,6 +214,20 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             if event.get("session") == session:
                 await self.close_with(CloseCode.FORBIDDEN, "Session ended")
                 return
+        # The stream ended without that event: the socket is closing, or the channel layer
+        # failed and nothing watches the session any more. Make the client reconnect.
+        await self.close_with(CloseCode.INTERNAL_SERVER_ERROR, "Session watch lost")
+
+    async def _current_user(self) -> User:
+        """The user as the database has them now, through the session that opened the socket.
+
+        Checked before every operation: a socket may outlive a logout, a deactivation or a
+        change of permissions, and must not keep what the user had when it opened."""
+        user = await user_for_token(self.session_key)
+        if user is None or self.user is None or user.pk != self.user.pk:
+            raise _ProtocolError(CloseCode.FORBIDDEN, "Session ended")
+        self.user = user
+        return user
 
     async def _subscribe(self, message: dict[str, Any]) -> None:
         if self.user is None:
@@ -246,6 +262,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
                 ],
             )
             return
+        await self._current_user()
         await self._start(operation_id, query, variables, operation_name or None)
 
     async def _start(
