@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts import services
+from accounts.errors import AccountErrorCode
 from accounts.models import LicenceSubmission, User, VerificationStatus
 from common.errors import ServiceError
 
@@ -90,3 +91,45 @@ def pending_licence_submissions(verifier: User) -> QuerySet[LicenceSubmission]:
         .prefetch_related("doctor__specialties")
         .order_by("submitted_at", "id")
     )
+
+
+def verified_doctors_for_review(verifier: User, search: str = "") -> QuerySet[LicenceSubmission]:
+    """The verified-doctors screen: current verifications, latest decision first, each with the
+    doctor's facility and the verifier who decided; ``search`` matches part of the doctor's
+    name or email, or of the licence number."""
+    services.require_verifier(verifier)
+    verified = (
+        LicenceSubmission.objects.filter(status=VerificationStatus.VERIFIED)
+        .select_related("doctor__facility__province", "reviewed_by")
+        .order_by("-reviewed_at", "-id")
+    )
+    search = search.strip()
+    if search:
+        verified = verified.filter(
+            Q(doctor__full_name__icontains=search)
+            | Q(doctor__email__icontains=search)
+            | Q(licence_number__icontains=search)
+        )
+    return verified
+
+
+def latest_licence_submission(doctor: User) -> LicenceSubmission | None:
+    """The doctor's most recent submission (its decision and scan are shown on their home page)."""
+    return LicenceSubmission.objects.filter(doctor_id=doctor.pk).order_by("-submitted_at", "-id").first()
+
+
+def doctors_verified_in_bulk(verifier: User, doctor_ids: list[int]) -> list[User]:
+    """The rows of a registry import's result, in the order the extract listed them."""
+    doctors = doctors_visible_to(verifier).filter(pk__in=doctor_ids).select_related("facility")
+    position = {doctor_id: index for index, doctor_id in enumerate(doctor_ids)}
+    return sorted(doctors, key=lambda doctor: position[doctor.pk])
+
+
+def needs_authenticator_to_verify(user: Viewer) -> bool:
+    """Whether ``user`` holds the verifier role but may not use it until they set up an
+    authenticator app (the home page prompts them instead of linking to refused pages)."""
+    try:
+        services.require_verifier(user)
+    except ServiceError as error:
+        return error.code == AccountErrorCode.MFA_REQUIRED
+    return False

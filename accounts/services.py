@@ -111,7 +111,10 @@ MAY_SUBMIT_FROM = frozenset(
 
 
 def may_submit_licence(user: User) -> bool:
-    return user.is_active and user.verification_status in MAY_SUBMIT_FROM
+    """Whether the doctor may send a licence for review now: never verified, turned down, or
+    their licence lapsed (even before the nightly expiry job has recorded it)."""
+    lapsed = user.verification_status == VerificationStatus.VERIFIED and _licence_lapsed(user)
+    return user.is_active and (user.verification_status in MAY_SUBMIT_FROM or lapsed)
 
 
 # --- Profiles --------------------------------------------------------------------------------
@@ -151,7 +154,7 @@ def update_profile(
         if len(specialties) != len(set(specialty_ids)):
             errors.append(FieldError(AccountErrorCode.NOT_FOUND, _("Unknown specialty."), "specialtyIds"))
     for name in PROFILE_FIELDS:
-        max_length = User._meta.get_field(name).max_length
+        max_length = getattr(User._meta.get_field(name), "max_length", None)
         if max_length is not None and len(cleaned.get(name, "")) > max_length:
             errors.append(
                 FieldError(AccountErrorCode.INVALID, _("Too long (at most %d).") % max_length, _camel(name))
@@ -314,6 +317,10 @@ def submit_licence(
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=doctor.pk)
         _require_may_submit(locked)  # again, under the lock: two submissions may race
+        if locked.verification_status == VerificationStatus.VERIFIED:
+            # A lapsed licence the nightly job has not expired yet: record that first, so the
+            # job cannot later overwrite the new pending status.
+            _expire_lapsed(locked)
         submission = LicenceSubmission(
             doctor=locked,
             kind=kind,
@@ -342,7 +349,7 @@ def _require_may_submit(doctor: User) -> None:
         raise ServiceError(CommonErrorCode.ACCOUNT_INACTIVE, _("This account is deactivated."))
     if doctor.verification_status == VerificationStatus.PENDING:
         raise ServiceError(AccountErrorCode.ALREADY_PENDING, _("A licence is already waiting for review."))
-    if doctor.verification_status == VerificationStatus.VERIFIED:
+    if doctor.verification_status == VerificationStatus.VERIFIED and not _licence_lapsed(doctor):
         raise ServiceError(AccountErrorCode.ALREADY_VERIFIED, _("Your licence is already verified."))
     assert may_submit_licence(doctor)
 
@@ -485,6 +492,19 @@ def revoke_verification(verifier: User, doctor_id: int, *, reason: str) -> Licen
     return submission
 
 
+def _expire(submission: LicenceSubmission) -> None:
+    """The verified ``submission`` (locked by the caller) lapsed: record it, audited."""
+    _decide(submission, None, VerificationStatus.EXPIRED, "", {"expired_on": str(submission.expires_on)})
+
+
+def _expire_lapsed(doctor: User) -> None:
+    for submission in LicenceSubmission.objects.select_for_update().filter(
+        doctor=doctor, status=VerificationStatus.VERIFIED
+    ):
+        _expire(submission)
+    doctor.refresh_from_db(fields=["verification_status", "licence_expires_on"])
+
+
 def expire_lapsed_licences(today: date | None = None) -> int:
     """Move every verified doctor whose licence has lapsed to expired (for a daily cron)."""
     today = today or timezone.localdate()
@@ -495,9 +515,7 @@ def expire_lapsed_licences(today: date | None = None) -> int:
             submission = LicenceSubmission.objects.select_for_update().get(pk=submission_id)
             if submission.status != VerificationStatus.VERIFIED:
                 continue
-            _decide(
-                submission, None, VerificationStatus.EXPIRED, "", {"expired_on": str(submission.expires_on)}
-            )
+            _expire(submission)
             expired += 1
     return expired
 
@@ -588,17 +606,17 @@ def bulk_verify_from_registry(verifier: User, extract: IO[bytes] | IO[str]) -> B
                     RegistryMismatch(line, number, RegistryProblem.DUPLICATE_NUMBER, problem)
                 )
                 continue
-            submission = candidates[0] if candidates else None
-            mismatch = _registry_mismatch(row, submission, verifier)
+            candidate = candidates[0] if candidates else None
+            mismatch = _registry_mismatch(row, candidate, verifier)
             if mismatch is not None:
                 code, problem = mismatch
                 report.mismatches.append(RegistryMismatch(line, number, code, problem))
                 continue
-            assert submission is not None
+            assert candidate is not None
             _decide(
-                submission, verifier, VerificationStatus.VERIFIED, "", {"source": "registry", "line": line}
+                candidate, verifier, VerificationStatus.VERIFIED, "", {"source": "registry", "line": line}
             )
-            report.verified.append(submission.doctor_id)
+            report.verified.append(candidate.doctor_id)
     return report
 
 

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -27,8 +27,7 @@ from accounts.forms import (
     RevocationForm,
     add_service_errors,
 )
-from accounts.models import LicenceSubmission, User, VerificationStatus
-from audit import services as audit
+from accounts.models import LicenceSubmission, User
 from common.errors import ServiceError
 
 PAGE_SIZE = 50
@@ -105,22 +104,16 @@ def edit_profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def licence_scan(request: HttpRequest, submission_id: int) -> FileResponse:
-    """Stream a licence scan to a verifier or to the doctor it belongs to, and log the viewing.
+    """Stream a licence scan to whoever the service lets open it (it audits the viewing).
 
     Scans live in private storage that no URL serves; anyone else gets a 404, so the view
     does not reveal which submissions exist.
     """
-    user = _signed_in_user(request)
-    submission = selectors.licence_submissions_visible_to(user).filter(pk=submission_id).first()
-    if submission is None:
-        raise Http404
     try:
+        submission = services.open_licence_scan(_signed_in_user(request), submission_id)
         scan = submission.scan.open("rb")
-    except FileNotFoundError as error:
+    except (ServiceError, FileNotFoundError) as error:
         raise Http404 from error
-    audit.record(
-        "licence.scan_viewed", actor=user, target=submission, details={"doctor_id": submission.doctor_id}
-    )
     extension = PurePath(submission.scan.name).suffix  # the service names it by the detected type
     response = FileResponse(
         scan,
@@ -151,18 +144,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def verified_doctors(request: HttpRequest) -> HttpResponse:
     """Current verifications, searchable, each with a revoke form."""
     query = request.GET.get("q", "").strip()
-    verified = (
-        selectors.licence_submissions_visible_to(_signed_in_user(request))
-        .filter(status=VerificationStatus.VERIFIED)
-        .select_related("doctor__facility__province", "reviewed_by")
-        .order_by("-reviewed_at", "-id")
-    )
-    if query:
-        verified = verified.filter(
-            Q(doctor__full_name__icontains=query)
-            | Q(doctor__email__icontains=query)
-            | Q(licence_number__icontains=query)
-        )
+    verified = selectors.verified_doctors_for_review(_signed_in_user(request), query)
     return render(
         request,
         "accounts/verified_doctors.html",
@@ -221,7 +203,7 @@ def bulk_verify(request: HttpRequest) -> HttpResponse:
         except ServiceError as error:
             add_service_errors(form, error)
         else:
-            verified = list(User.objects.filter(pk__in=report.verified).select_related("facility"))
+            verified = selectors.doctors_verified_in_bulk(_signed_in_user(request), report.verified)
     return render(
         request, "accounts/bulk_verify.html", {"form": form, "report": report, "verified": verified}
     )

@@ -75,7 +75,8 @@ def licence_submission(
 
 def verifier(*, totp: bool = True, **extra: Any) -> User:
     """A staff member allowed to review licences, with an authenticator app unless ``totp=False``."""
-    person = user(is_staff=True, **extra)
+    extra.setdefault("is_staff", True)
+    person = user(**extra)
     person.user_permissions.add(Permission.objects.get(codename="verify_doctor"))
     if totp:
         activate_totp(person)

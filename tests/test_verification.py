@@ -153,6 +153,18 @@ class TestSubmission:
         assert reload(doctor).verification_status == VerificationStatus.PENDING
 
 
+def test_a_doctor_whose_licence_lapsed_renews_before_the_nightly_job(verified_doctor):
+    User.objects.filter(pk=verified_doctor.pk).update(licence_expires_on=TODAY - timedelta(days=1))
+    doctor = reload(verified_doctor)
+    assert services.may_submit_licence(doctor)
+    submit(doctor, licence_number="009999/HNO-GPHN")
+    assert reload(doctor).verification_status == VerificationStatus.PENDING
+    assert AuditEvent.objects.filter(action="licence.expired").count() == 1
+    # The nightly job finds nothing left to expire, so the pending status stands.
+    assert services.expire_lapsed_licences() == 0
+    assert reload(doctor).verification_status == VerificationStatus.PENDING
+
+
 class TestReview:
     def test_approval_verifies_the_doctor_audits_and_emails(
         self, verifier, django_capture_on_commit_callbacks

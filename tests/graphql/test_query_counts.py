@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import VerificationStatus
+from facilities.services import load_administrative_units
 from tests import factories
 from tests.graphql.conftest import data_of
 
@@ -81,3 +82,32 @@ def test_me_costs_the_same_with_one_or_many_specialties(db, graphql, django_asse
     with django_assert_max_num_queries(small):
         data = data_of(graphql(ME))
     assert len(data["me"]["specialties"]) == 8
+
+
+PROVINCES = "{ provinces { code name divisionType } }"
+SPECIALTIES = "{ specialties { id code name nameVi nameEn } }"
+
+
+def test_provinces_cost_the_same_for_3_and_34_rows(db, graphql, django_assert_max_num_queries):
+    for code, name in ((1, "Thành phố Hà Nội"), (79, "Thành phố Hồ Chí Minh"), (48, "Thành phố Đà Nẵng")):
+        factories.province(code=code, name=name)
+    small, data = count_queries(graphql, PROVINCES)
+    assert len(data["provinces"]) == 3
+
+    load_administrative_units()
+    with django_assert_max_num_queries(small):
+        data = data_of(graphql(PROVINCES))
+    assert len(data["provinces"]) == 34
+
+
+def test_specialties_cost_the_same_for_2_and_30_rows(db, graphql, django_assert_max_num_queries):
+    for n in range(2):
+        factories.specialty(code=f"s{n:02d}", name_vi=f"Chuyên khoa {n:02d}", name_en=f"Specialty {n:02d}")
+    small, data = count_queries(graphql, SPECIALTIES)
+    assert len(data["specialties"]) == 2
+
+    for n in range(2, 30):
+        factories.specialty(code=f"s{n:02d}", name_vi=f"Chuyên khoa {n:02d}", name_en=f"Specialty {n:02d}")
+    with django_assert_max_num_queries(small):
+        data = data_of(graphql(SPECIALTIES))
+    assert len(data["specialties"]) == 30

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
 
+from accounts import selectors
 from accounts.models import LicenceSubmission, User, VerificationStatus
 from audit import services as audit
 from audit.models import AuditEvent
 from facilities.models import Commune
 from tests import factories
+from tests.web.conftest import with_verified_email
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +144,37 @@ def test_the_approve_action_calls_the_verification_service(admin_client, superus
     messages = [str(message) for message in response.context["messages"]]
     assert "1 licence approved." in messages
     assert any(message.startswith(f"#{verified.pk}: Only a pending submission") for message in messages)
+
+
+def action_names(response) -> list[str]:
+    form = response.context["action_form"]  # None when no action is allowed
+    return [] if form is None else [name for name, _label in form.fields["action"].choices]
+
+
+def test_the_approve_action_is_offered_by_the_verifier_rule(admin_client, monkeypatch):
+    asked = []
+    is_verifier = selectors.is_verifier
+
+    def recording(user):
+        asked.append(user.pk)
+        return is_verifier(user)
+
+    monkeypatch.setattr(selectors, "is_verifier", recording)
+    url = "/admin/accounts/licencesubmission/"
+    factories.doctor(status=VerificationStatus.PENDING)
+
+    assert "approve" in action_names(admin_client.get(url))
+    assert asked
+
+    # Staff who may read submissions but not verify doctors are not offered the action.
+    reader = with_verified_email(factories.user(is_staff=True))
+    reader.user_permissions.add(Permission.objects.get(codename="view_licencesubmission"))
+    factories.activate_totp(reader)
+    reader_client = Client()
+    reader_client.force_login(reader)
+    listing = reader_client.get(url)
+    assert listing.status_code == 200
+    assert "approve" not in action_names(listing)
 
 
 def test_provinces_and_communes_are_read_only_and_communes_searchable(admin_client):

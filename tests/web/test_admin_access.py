@@ -100,15 +100,6 @@ def test_staff_with_an_authenticator_app_get_through(client):
     assert client.get("/admin/").status_code == 200
 
 
-def test_other_pages_are_not_affected(client):
-    client.force_login(staff())
-
-    assert client.get("/").status_code == 200
-    # The set-up page asks for the password again first (allauth), not for the admin: no loop.
-    response = client.get(TOTP_ACTIVATION)
-    assert response["Location"] == "/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Ftotp%2Factivate%2F"
-
-
 def test_signed_in_non_staff_are_refused_by_the_admin(client, verified_doctor):
     client.force_login(verified_doctor)
 

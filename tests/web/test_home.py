@@ -3,9 +3,14 @@ stands; developer links appear only with DEBUG."""
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
-from accounts.models import VerificationStatus
+import pytest
+from django.contrib.auth.models import Permission
+from django.utils import timezone
+
+from accounts import selectors
+from accounts.models import User, VerificationStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +67,62 @@ def test_verifiers_find_their_pages(signed_in, verifier):
 
     for link in ("/doctors/review/", "/doctors/review/verified/", "/doctors/review/registry/"):
         assert f'href="{link}"' in html
+    assert 'href="/accounts/2fa/totp/activate/"' not in html
+
+
+def test_a_lapsed_licence_is_shown_as_expired_before_the_nightly_job_runs(signed_in, verified_doctor):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    verified_doctor.licence_expires_on = yesterday
+    verified_doctor.save(update_fields=["licence_expires_on"])
+
+    html = signed_in(verified_doctor).get("/").content.decode()
+
+    assert "verified until" not in html
+    assert '<span class="badge expired">Expired</span>' in html
+    assert "Your practice licence has expired." in html
+
+
+def test_a_verified_doctor_reads_until_when(signed_in, verified_doctor):
+    html = signed_in(verified_doctor).get("/").content.decode()
+
+    until = verified_doctor.licence_expires_on.strftime("%m/%d/%Y")
+    assert f"Your practice licence is verified until {until}." in html
+
+
+def test_the_home_page_shows_the_latest_submission(signed_in):
+    doctor = factories.doctor(status=VerificationStatus.REJECTED)
+    older = doctor.licence_submissions.get()
+    older.decision_reason = "Ảnh chụp bị mờ"
+    older.save()
+    newer = factories.licence_submission(
+        doctor, status=VerificationStatus.REJECTED, decision_reason="Số giấy phép không khớp"
+    )
+    older.submitted_at = newer.submitted_at + timedelta(seconds=-1)
+    older.save()
+
+    html = signed_in(doctor).get("/").content.decode()
+
+    assert selectors.latest_licence_submission(doctor) == newer
+    assert "Số giấy phép không khớp" in html and "Ảnh chụp bị mờ" not in html
+    assert f'href="/doctors/licence/{newer.pk}/scan/"' in html
+
+
+def test_a_doctor_without_submissions_has_no_latest_one(db):
+    assert selectors.latest_licence_submission(factories.doctor(status=VerificationStatus.UNVERIFIED)) is None
+
+
+def test_a_verifier_without_an_authenticator_app_is_asked_to_set_one_up(signed_in):
+    # Not staff: staff without the app never reach the home page (StaffMFARequiredMiddleware).
+    person = factories.user()
+    person.user_permissions.add(Permission.objects.get(codename="verify_doctor"))
+    person = User.objects.get(pk=person.pk)
+
+    html = signed_in(person).get("/").content.decode()
+
+    assert 'href="/accounts/2fa/totp/activate/"' in html
+    assert "Set up two-factor authentication (an authenticator app) before reviewing licences." in html
+    for link in ("/doctors/review/verified/", "/doctors/review/registry/"):
+        assert f'href="{link}"' not in html
 
 
 def test_developer_links_only_with_debug(client, settings):

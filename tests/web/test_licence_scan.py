@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from accounts import services
 from accounts.models import VerificationStatus
 from audit.models import AuditEvent
 from tests import factories
@@ -33,6 +34,28 @@ def test_a_verifier_downloads_the_scan_and_the_viewing_is_audited(signed_in, ver
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
     event = AuditEvent.objects.get(action="licence.scan_viewed")
     assert (event.actor_id, event.target_id, event.ip_address) == (verifier.pk, str(submission.pk), CLIENT_IP)
+
+
+def test_the_page_opens_the_scan_through_the_service_which_audits_once(
+    signed_in, verifier, submission, monkeypatch
+):
+    opened = []
+    open_licence_scan = services.open_licence_scan
+
+    def recording(viewer, submission_id):
+        opened.append((viewer.pk, submission_id))
+        return open_licence_scan(viewer, submission_id)
+
+    monkeypatch.setattr(services, "open_licence_scan", recording)
+
+    assert signed_in(verifier).get(scan_url(submission)).status_code == 200
+    assert opened == [(verifier.pk, submission.pk)]
+    assert AuditEvent.objects.filter(action="licence.scan_viewed").count() == 1
+
+
+def test_an_unknown_submission_is_not_found(signed_in, verifier, submission):
+    assert signed_in(verifier).get(f"/doctors/licence/{submission.pk + 1000}/scan/").status_code == 404
+    assert not AuditEvent.objects.filter(action="licence.scan_viewed").exists()
 
 
 def test_the_doctor_downloads_their_own_scan(signed_in, submission):

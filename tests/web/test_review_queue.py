@@ -6,8 +6,11 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
+from accounts import selectors
+from accounts.errors import AccountErrorCode
 from accounts.models import LicenceSubmission, VerificationStatus
 from audit.models import AuditEvent
+from common.errors import ServiceError
 from facilities.models import Tier
 from tests import factories
 from tests.web.conftest import CLIENT_IP
@@ -64,6 +67,35 @@ def test_the_verified_list_is_searchable_in_constant_queries(
     assert {row.doctor_id for row in response.context["page"]} == {doctor.pk for doctor in doctors}
     found = client.get(VERIFIED, {"q": doctors[-1].email})
     assert [row.doctor_id for row in found.context["page"]] == [doctors[-1].pk]
+
+
+def test_verified_doctors_are_found_by_part_of_name_email_or_licence_number(verifier):
+    lan = factories.doctor(full_name="Phạm Thị Lan", email="lan.pham@bvbachmai.vn")
+    duc = factories.doctor(full_name="Nguyễn Văn Đức")
+    duc_submission = duc.licence_submissions.get()
+    pending_submission(full_name="Phạm Thị Lan Anh")  # pending: never listed
+
+    def found(search: str) -> list[int]:
+        return [row.doctor_id for row in selectors.verified_doctors_for_review(verifier, search)]
+
+    assert set(found("")) == {lan.pk, duc.pk}
+    assert found("thị lan") == [lan.pk]
+    assert found("  BVBACHMAI ") == [lan.pk]
+    assert found(duc_submission.licence_number[:6]) == [duc.pk]
+    assert found("Trần") == []
+
+
+@pytest.mark.parametrize(
+    ("person", "code"),
+    [
+        (lambda: factories.doctor(), AccountErrorCode.PERMISSION_DENIED),
+        (lambda: factories.verifier(totp=False), AccountErrorCode.MFA_REQUIRED),
+    ],
+)
+def test_only_verifiers_list_verified_doctors(db, person, code):
+    with pytest.raises(ServiceError) as error:
+        selectors.verified_doctors_for_review(person())
+    assert error.value.code == code
 
 
 def test_approving_verifies_the_doctor_and_records_who_and_where(signed_in, verifier):

@@ -37,6 +37,7 @@ from psycopg import sql
 
 from accounts.management.seeding import people
 from accounts.management.seeding.demo import DEMO_PASSWORD
+from accounts.management.seeding.network import network_steps
 from accounts.management.seeding.pdf import licence_scan_pdf
 from accounts.models import LicenceKind, LicenceSubmission, User, VerificationStatus
 from common.storage import private_storage
@@ -605,7 +606,7 @@ class LicencesStep:
 
 
 # Steps run in this order and are deleted in the reverse one.
-PIPELINE: list[Step] = [FacilitiesStep(), PeopleStep(), SpecialtiesStep(), LicencesStep()]
+PIPELINE: list[Step] = [FacilitiesStep(), PeopleStep(), SpecialtiesStep(), LicencesStep(), *network_steps()]
 
 
 # --- Running -------------------------------------------------------------------------------------
