@@ -24,13 +24,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from accounts import emails
 from accounts.errors import AccountErrorCode
 from accounts.models import LicenceKind, LicenceSubmission, User, VerificationStatus
 from audit import services as audit
 from common.errors import CommonErrorCode, FieldError, ServiceError
+from common.images import ImageRejected, reencode_image
 from common.realtime import publish_after_commit, user_group
 from facilities.models import Facility, Specialty
 
@@ -198,28 +199,19 @@ AVATAR_FORMATS = {"JPEG", "PNG", "WEBP"}
 
 
 def _avatar_image(upload: UploadedFile) -> ContentFile:
-    """The avatar re-encoded as a JPEG of at most 512 by 512 pixels.
-
-    Re-encoding drops every metadata block (EXIF with GPS, XMP) and anything hidden after the
-    image data; Pillow's decompression-bomb guard refuses absurd dimensions."""
+    """The avatar re-encoded as a JPEG of at most 512 by 512 pixels, without any metadata
+    (common.images: EXIF with GPS, XMP, comments and trailing bytes all dropped)."""
     if upload.size is None or upload.size > AVATAR_MAX_BYTES:
         raise ServiceError(AccountErrorCode.FILE_TOO_LARGE, _("The photo must be at most 5 MB."), "avatar")
     try:
-        with Image.open(upload) as image:
-            if image.format not in AVATAR_FORMATS:
-                raise UnidentifiedImageError(image.format)
-            image.load()
-            picture = ImageOps.exif_transpose(image).convert("RGB")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        image = reencode_image(upload, max_side=AVATAR_SIDE, formats=AVATAR_FORMATS, output_format="JPEG")
+    except ImageRejected:
         raise ServiceError(
             AccountErrorCode.FILE_TYPE_NOT_ALLOWED,
             _("The photo must be a JPEG, PNG or WebP image."),
             "avatar",
         ) from None
-    picture.thumbnail((AVATAR_SIDE, AVATAR_SIDE))
-    buffer = io.BytesIO()
-    picture.save(buffer, "JPEG", quality=85, optimize=True)
-    return ContentFile(buffer.getvalue())
+    return image.content
 
 
 def _camel(name: str) -> str:

@@ -75,7 +75,7 @@ def invalid_session_token_response() -> HttpResponse:
 def upload_too_large(request: HttpRequest) -> bool:
     """Whether a multipart request is over the upload cap, or hides its length (checked before
     Django spools any file to disk)."""
-    if not request.content_type.startswith("multipart/"):
+    if not (request.content_type or "").startswith("multipart/"):
         return False
     try:
         length = int(request.META.get("CONTENT_LENGTH") or -1)

@@ -263,6 +263,7 @@ WEBSOCKET_MAX_MESSAGE_BYTES = env_int("WEBSOCKET_MAX_MESSAGE_BYTES", 64 * 1024)
 
 # --- Network ----------------------------------------------------------------------------------
 NETWORK_DAILY_CONNECTION_REQUESTS = env_int("NETWORK_DAILY_CONNECTION_REQUESTS", 30)
+CASE_ATTACHMENT_MAX_BYTES = env_int("CASE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 
 # --- Security ---------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

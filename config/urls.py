@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("doctors/", include("accounts.urls")),
+    path("network/", include("network.urls")),
     path("graphql/", graphql_view, name="graphql"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

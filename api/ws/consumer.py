@@ -34,7 +34,6 @@ from graphql import (
     execute_sync,
     get_operation_ast,
     parse,
-    subscribe,
     validate,
 )
 
@@ -44,6 +43,7 @@ from api.errors import format_error
 from api.validation import validation_rules
 from api.ws.auth import connection_user, user_for_token
 from api.ws.broker import EventBroker
+from api.ws.execution import SubscriptionResults, subscribe
 from api.ws.protocol import SUBPROTOCOL, CloseCode, MessageType, OperationErrorCode
 from common.realtime import user_group
 from config.request_context import client_ip, set_ip_address
@@ -336,7 +336,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         if self._forget(operation_id):
             await self._send({"id": operation_id, "type": MessageType.COMPLETE})
 
-    async def _stream(self, operation_id: str, results: AsyncIterator[ExecutionResult]) -> None:
+    async def _stream(self, operation_id: str, results: SubscriptionResults) -> None:
         try:
             async for result in results:
                 await self._send_result(operation_id, result)
@@ -348,7 +348,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             if self._forget(operation_id):
                 await self._send({"id": operation_id, "type": MessageType.COMPLETE})
         finally:
-            await results.aclose()  # type: ignore[attr-defined]
+            await results.aclose()
 
     def _forget(self, operation_id: str) -> bool:
         """Drop the running operation; False if the client completed it (or it was replaced)."""

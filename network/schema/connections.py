@@ -1,13 +1,438 @@
-"""GraphQL for network connections (being built)."""
+"""GraphQL for connections: requests, connections, mutual connections, suggestions, blocks and
+followed specialties.
+
+Every list is for verified doctors only (NOT_VERIFIED otherwise) and never shows a doctor
+blocked either way; every rule lives in ``network.services.connections`` / ``follows`` and
+``network.selectors.connections`` / ``suggestions``. Doctors are named by their Doctor global
+IDs (public UUIDs), requests by their ConnectionRequest global IDs.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import graphene
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from graphene_django import DjangoObjectType
+from graphql import GraphQLError, GraphQLResolveInfo
+from graphql_relay import cursor_to_offset, offset_to_cursor
+
+from accounts.models import User
+from accounts.schema import Doctor
+from api.mutations import BaseMutation
+from api.permissions import verified_doctor_required, viewer
+from api.relay import (
+    CountableConnection,
+    ModelNode,
+    PaginatedConnectionField,
+    instance_from_global_id,
+    key_from_global_id,
+    page_size_problem,
+)
+from common.errors import CommonErrorCode
+from facilities.models import Specialty as SpecialtyModel
+from facilities.schema import Specialty
+from network import models as network_models
+from network.schema.errors import NetworkError
+from network.selectors import connections as selectors
+from network.selectors.suggestions import Suggestion, suggestion_page
+from network.services import connections as services
+from network.services import follows
+
+ConnectionRequestStatusEnum = graphene.Enum.from_enum(
+    network_models.ConnectionRequest.Status,
+    name="ConnectionRequestStatus",
+    description="PENDING until the recipient ACCEPTS or DECLINES it, or the sender CANCELS it.",
+)
+
+
+INCOMING, OUTGOING = "incoming", "outgoing"
+
+
+class ConnectionRequestDirection(graphene.Enum):
+    """Requests sent to you (INCOMING) or by you (OUTGOING)."""
+
+    INCOMING = INCOMING
+    OUTGOING = OUTGOING
+
+
+class ConnectionRequest(ModelNode):
+    """A doctor asking another to connect. Seen by the two doctors only."""
+
+    sender = graphene.Field(Doctor, required=True)
+    recipient = graphene.Field(Doctor, required=True)
+    status = graphene.Field(ConnectionRequestStatusEnum, required=True)
+
+    class Meta:
+        model = network_models.ConnectionRequest
+        fields = ("message", "created_at", "decided_at")
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet[Any], info: GraphQLResolveInfo) -> QuerySet[Any]:
+        return selectors.requests_visible_to(viewer(info), queryset)
+
+    @staticmethod
+    def resolve_sender(root: network_models.ConnectionRequest, info: GraphQLResolveInfo) -> User:
+        return root.sender
+
+    @staticmethod
+    def resolve_recipient(root: network_models.ConnectionRequest, info: GraphQLResolveInfo) -> User:
+        return root.recipient
+
+
+class ConnectedDoctor(DjangoObjectType):
+    """One of your connections."""
+
+    doctor = graphene.Field(Doctor, required=True)
+    connected_at = graphene.DateTime(required=True)
+
+    class Meta:
+        model = network_models.Connection
+        fields = ()
+        use_connection = True
+        connection_class = CountableConnection
+
+    @staticmethod
+    def resolve_doctor(root: network_models.Connection, info: GraphQLResolveInfo) -> User:
+        return root.peer
+
+    @staticmethod
+    def resolve_connected_at(root: network_models.Connection, info: GraphQLResolveInfo) -> Any:
+        return root.created_at
+
+
+class ConnectionSuggestion(graphene.ObjectType):
+    """A doctor you may know, with the reasons behind their rank:
+    score = 3 * sharedConnections + 2 * sharedSpecialties + 2 if sameProvince
+    (or 1 if neighbouringProvince)."""
+
+    doctor = graphene.Field(Doctor, required=True)
+    score = graphene.Int(required=True)
+    shared_connections = graphene.Int(required=True, description="Connections you have in common.")
+    shared_specialties = graphene.Int(required=True, description="Specialties you have in common.")
+    same_province = graphene.Boolean(required=True, description="Works in your province.")
+    neighbouring_province = graphene.Boolean(
+        required=True, description="Works in a province bordering yours."
+    )
+
+
+class ConnectionSuggestionConnection(graphene.relay.Connection):
+    class Meta:
+        node = ConnectionSuggestion
+
+
+def _suggestions(viewer: User, first: int, after: str | None) -> ConnectionSuggestionConnection:
+    """One page of suggestions. Cursors are ranks; no total count (it would cost as much again)."""
+    start = 0
+    if after:
+        offset = cursor_to_offset(after)
+        if offset is None or offset < 0:
+            raise GraphQLError(_("Malformed cursor."), extensions={"code": str(CommonErrorCode.INVALID)})
+        start = offset + 1
+    rows: list[Suggestion] = suggestion_page(viewer, offset=start, limit=first + 1)
+    page = rows[:first]
+    edges = [
+        ConnectionSuggestionConnection.Edge(node=row, cursor=offset_to_cursor(start + index))
+        for index, row in enumerate(page)
+    ]
+    return ConnectionSuggestionConnection(
+        edges=edges,
+        page_info=graphene.relay.PageInfo(
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+            has_previous_page=start > 0,
+            has_next_page=len(rows) > first,
+        ),
+    )
 
 
 class ConnectionsQuery(graphene.ObjectType):
     """Root query fields for connections."""
 
+    connections = PaginatedConnectionField(ConnectedDoctor, description="Your connections, newest first.")
+    mutual_connections = PaginatedConnectionField(
+        Doctor,
+        doctor_id=graphene.ID(required=True, description="A Doctor ID."),
+        description="Doctors connected to both you and that doctor, by name.",
+    )
+    connection_requests = PaginatedConnectionField(
+        ConnectionRequest,
+        direction=graphene.Argument(ConnectionRequestDirection, required=True),
+        description="Pending requests sent to you or by you, newest first.",
+    )
+    connection_suggestions = graphene.Field(
+        ConnectionSuggestionConnection,
+        first=graphene.Int(),
+        after=graphene.String(),
+        description="People you may know, best first (see ConnectionSuggestion for the score).",
+    )
+    blocked_doctors = PaginatedConnectionField(Doctor, description="Doctors you blocked, by name.")
+    followed_specialties = graphene.List(
+        graphene.NonNull(Specialty), required=True, description="Specialties whose cases your feed shows."
+    )
+
+    @staticmethod
+    def resolve_connections(root: Any, info: GraphQLResolveInfo, **_pagination: Any) -> QuerySet[Any]:
+        return selectors.connections_of(verified_doctor_required(info))
+
+    @staticmethod
+    def resolve_mutual_connections(
+        root: Any, info: GraphQLResolveInfo, doctor_id: str, **_pagination: Any
+    ) -> QuerySet[User]:
+        doctor = verified_doctor_required(info)
+        other = instance_from_global_id(info, doctor_id, Doctor, "doctorId")
+        return selectors.mutual_connections(doctor, other.pk)
+
+    @staticmethod
+    def resolve_connection_requests(
+        root: Any, info: GraphQLResolveInfo, direction: Any, **_pagination: Any
+    ) -> QuerySet[Any]:
+        doctor = verified_doctor_required(info)
+        if getattr(direction, "value", direction) == INCOMING:
+            return selectors.incoming_requests(doctor)
+        return selectors.outgoing_requests(doctor)
+
+    @staticmethod
+    def resolve_connection_suggestions(
+        root: Any, info: GraphQLResolveInfo, first: int | None = None, after: str | None = None
+    ) -> ConnectionSuggestionConnection:
+        doctor = verified_doctor_required(info)
+        problem = page_size_problem(info.field_name, first, None)
+        if problem is not None:
+            message, code = problem
+            raise GraphQLError(message, extensions={"code": code})
+        assert first is not None
+        return _suggestions(doctor, first, after)
+
+    @staticmethod
+    def resolve_blocked_doctors(root: Any, info: GraphQLResolveInfo, **_pagination: Any) -> QuerySet[User]:
+        return selectors.blocked_doctors(verified_doctor_required(info))
+
+    @staticmethod
+    def resolve_followed_specialties(root: Any, info: GraphQLResolveInfo) -> QuerySet[SpecialtyModel]:
+        return selectors.followed_specialties(verified_doctor_required(info))
+
+
+# --- Mutations -------------------------------------------------------------------------------
+
+
+def _doctor_pk(info: GraphQLResolveInfo, doctor_id: str) -> int:
+    doctor: User = instance_from_global_id(info, doctor_id, Doctor, "doctorId")
+    return doctor.pk
+
+
+def _request_pk(request_id: str) -> int:
+    key: int = key_from_global_id(request_id, ConnectionRequest, "requestId")
+    return key
+
+
+class SendConnectionRequest(BaseMutation):
+    """Ask a doctor to connect (at most NETWORK_DAILY_CONNECTION_REQUESTS a day); they are notified."""
+
+    connection_request = graphene.Field(ConnectionRequest)
+
+    class Arguments:
+        doctor_id = graphene.ID(required=True)
+        message = graphene.String(description="A short note (300 characters at most).")
+
+    class Meta:
+        error_type = NetworkError
+        permission = verified_doctor_required
+
+    @classmethod
+    def perform_mutation(
+        cls, root: Any, info: GraphQLResolveInfo, user: User | None, **data: Any
+    ) -> SendConnectionRequest:
+        assert user is not None
+        request = services.send_connection_request(
+            user, _doctor_pk(info, data["doctor_id"]), data.get("message") or ""
+        )
+        return cls(connection_request=request)
+
+
+class AcceptConnectionRequest(BaseMutation):
+    """Accept a request sent to you: you are connected; the sender is notified."""
+
+    connection_request = graphene.Field(ConnectionRequest)
+
+    class Arguments:
+        request_id = graphene.ID(required=True)
+
+    class Meta:
+        error_type = NetworkError
+        permission = verified_doctor_required
+
+    @classmethod
+    def perform_mutation(
+        cls, root: Any, info: GraphQLResolveInfo, user: User | None, **data: Any
+    ) -> AcceptConnectionRequest:
+        assert user is not None
+        return cls(
+            connection_request=services.accept_connection_request(user, _request_pk(data["request_id"]))
+        )
+
+
+class DeclineConnectionRequest(BaseMutation):
+    """Decline a request sent to you (the sender is not told)."""
+
+    connection_request = graphene.Field(ConnectionRequest)
+
+    class Arguments:
+        request_id = graphene.ID(required=True)
+
+    class Meta:
+        error_type = NetworkError
+        permission = verified_doctor_required
+
+    @classmethod
+    def perform_mutation(
+        cls, root: Any, info: GraphQLResolveInfo, user: User | None, **data: Any
+    ) -> DeclineConnectionRequest:
+        assert user is not None
+        return cls(
+            connection_request=services.decline_connection_request(user, _request_pk(data["request_id"]))
+        )
+
+
+class CancelConnectionRequest(BaseMutation):
+    """Withdraw a pending request you sent."""
+
+    connection_request = graphene.Field(ConnectionRequest)
+
+    class Arguments:
+        request_id = graphene.ID(required=True)
+
+    class Meta:
+        error_type = NetworkError
+        permission = verified_doctor_required
+
+    @classmethod
+    def perform_mutation(
+        cls, root: Any, info: GraphQLResolveInfo, user: User | None, **data: Any
+    ) -> CancelConnectionRequest:
+        assert user is not None
+        return cls(
+            connection_request=services.cancel_connection_request(user, _request_pk(data["request_id"]))
+        )
+
+
+class DoctorMutation(BaseMutation):
+    """A change to your relation with one doctor; the payload returns that doctor."""
+
+    doctor = graphene.Field(Doctor)
+
+    class Arguments:
+        doctor_id = graphene.ID(required=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def change(cls, user: User, doctor_pk: int) -> None:
+        raise NotImplementedError(f"{cls.__name__} must implement change.")
+
+    @classmethod
+    def perform_mutation(cls, root: Any, info: GraphQLResolveInfo, user: User | None, **data: Any) -> Any:
+        assert user is not None
+        doctor = instance_from_global_id(info, data["doctor_id"], Doctor, "doctorId")
+        cls.change(user, doctor.pk)
+        return cls(doctor=doctor)
+
+
+class RemoveConnection(DoctorMutation):
+    """End a connection, for both of you."""
+
+    class Meta:
+        error_type = NetworkError
+        permission = verified_doctor_required
+
+    @classmethod
+    def change(cls, user: User, doctor_pk: int) -> None:
+        services.remove_connection(user, doctor_pk)
+
+
+class BlockDoctor(DoctorMutation):
+    """Block a doctor: any connection and pending request between you ends; neither of you sees
+    the other in lists or can send a request."""
+
+    class Meta:
+        error_type = NetworkError
+        permission = verified_doctor_required
+
+    @classmethod
+    def change(cls, user: User, doctor_pk: int) -> None:
+        services.block_doctor(user, doctor_pk)
+
+
+class UnblockDoctor(DoctorMutation):
+    """Lift a block (no connection is restored)."""
+
+    class Meta:
+        error_type = NetworkError
+        permission = verified_doctor_required
+
+    @classmethod
+    def change(cls, user: User, doctor_pk: int) -> None:
+        services.unblock_doctor(user, doctor_pk)
+
+
+class SpecialtyMutation(BaseMutation):
+    """Following or unfollowing one specialty; the payload returns it."""
+
+    specialty = graphene.Field(Specialty)
+
+    class Arguments:
+        specialty_id = graphene.ID(required=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def change(cls, user: User, specialty_pk: int) -> None:
+        raise NotImplementedError(f"{cls.__name__} must implement change.")
+
+    @classmethod
+    def perform_mutation(cls, root: Any, info: GraphQLResolveInfo, user: User | None, **data: Any) -> Any:
+        assert user is not None
+        specialty_pk = key_from_global_id(data["specialty_id"], Specialty, "specialtyId")
+        cls.change(user, specialty_pk)
+        return cls(specialty=SpecialtyModel.objects.get(pk=specialty_pk))
+
+
+class FollowSpecialty(SpecialtyMutation):
+    """Follow a specialty: its cases visible to you appear in your feed."""
+
+    class Meta:
+        error_type = NetworkError
+        permission = verified_doctor_required
+
+    @classmethod
+    def change(cls, user: User, specialty_pk: int) -> None:
+        follows.follow_specialty(user, specialty_pk)
+
+
+class UnfollowSpecialty(SpecialtyMutation):
+    """Stop following a specialty."""
+
+    class Meta:
+        error_type = NetworkError
+        permission = verified_doctor_required
+
+    @classmethod
+    def change(cls, user: User, specialty_pk: int) -> None:
+        follows.unfollow_specialty(user, specialty_pk)
+
 
 class ConnectionsMutation(graphene.ObjectType):
     """Root mutation fields for connections."""
+
+    send_connection_request = SendConnectionRequest.Field()
+    accept_connection_request = AcceptConnectionRequest.Field()
+    decline_connection_request = DeclineConnectionRequest.Field()
+    cancel_connection_request = CancelConnectionRequest.Field()
+    remove_connection = RemoveConnection.Field()
+    block_doctor = BlockDoctor.Field()
+    unblock_doctor = UnblockDoctor.Field()
+    follow_specialty = FollowSpecialty.Field()
+    unfollow_specialty = UnfollowSpecialty.Field()

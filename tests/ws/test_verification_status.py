@@ -12,13 +12,14 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
-from graphql import parse, subscribe
+from graphql import parse
 
 from accounts import services
 from accounts.models import LicenceSubmission, User, VerificationStatus
 from api.errors import format_error
 from api.ws.broker import EventBroker
 from api.ws.consumer import SocketContext
+from api.ws.execution import subscribe
 from config.schema import schema
 from tests import factories
 from tests.ws.conftest import (
