@@ -30,7 +30,7 @@ from accounts import emails
 from accounts.errors import AccountErrorCode
 from accounts.models import LicenceKind, LicenceSubmission, User, VerificationStatus
 from audit import services as audit
-from common.errors import CommonErrorCode, FieldError, ServiceError
+from common.errors import CommonErrorCode, FieldError, ServiceError, input_name
 from common.images import ImageRejected, reencode_image
 from common.realtime import publish_after_commit, user_group
 from facilities.models import Facility, Specialty
@@ -158,7 +158,9 @@ def update_profile(
         max_length = getattr(User._meta.get_field(name), "max_length", None)
         if max_length is not None and len(cleaned.get(name, "")) > max_length:
             errors.append(
-                FieldError(AccountErrorCode.INVALID, _("Too long (at most %d).") % max_length, _camel(name))
+                FieldError(
+                    AccountErrorCode.INVALID, _("Too long (at most %d).") % max_length, input_name(name)
+                )
             )
     avatar_image: ContentFile | None = None
     if avatar is not None:
@@ -212,11 +214,6 @@ def _avatar_image(upload: UploadedFile) -> ContentFile:
             "avatar",
         ) from None
     return image.content
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 # --- Licence submission ----------------------------------------------------------------------

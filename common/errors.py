@@ -61,3 +61,10 @@ class ServiceError(Exception):
     @property
     def code(self) -> StrEnum:
         return self.errors[0].code
+
+
+def input_name(name: str) -> str:
+    """The client-facing (camelCase) name of a service keyword, for ``FieldError.field``:
+    ``presenting_problem`` → ``presentingProblem``."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)

@@ -22,6 +22,7 @@ from api.mutations import BaseMutation
 from api.permissions import verified_doctor_required, viewer
 from api.relay import ModelNode, PaginatedConnectionField, key_from_global_id
 from api.scalars import Upload
+from common.errors import input_name
 from facilities.schema import Specialty
 from network import models
 from network.schema.comments import Comment, CommentsMutation, CommentsQuery, pk_of, public_ids_of
@@ -120,7 +121,7 @@ class CaseRevision(graphene.ObjectType):
             previous["audience_ids"] = [to_global_id("Doctor", value) for value in previous["audience_ids"]]
         return CaseRevision(
             edited_at=revision.edited_at,
-            changed_fields=[services.camel(name) for name in revision.previous],
+            changed_fields=[input_name(name) for name in revision.previous],
             **{name: value for name, value in previous.items() if name in CaseRevision._meta.fields},
         )
 

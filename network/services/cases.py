@@ -31,7 +31,7 @@ from accounts.models import User
 from accounts.selectors import verified_doctors_q
 from accounts.services import require_verified_doctor
 from audit import services as audit
-from common.errors import FieldError, ServiceError
+from common.errors import FieldError, ServiceError, input_name
 from common.images import CASE_IMAGE_SIDE, ImageRejected, reencode_image
 from common.storage import private_storage
 from facilities.models import Specialty
@@ -83,12 +83,6 @@ IMAGE_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 PDF_MAGIC = b"%PDF-"
 
 OPEN_FOR_DISCUSSION = frozenset({Case.Status.OPEN, Case.Status.ANSWERED})
-
-
-def camel(name: str) -> str:
-    """The GraphQL input name of a service keyword (``presenting_problem`` → ``presentingProblem``)."""
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 def guard(texts: dict[str, str], errors: list[FieldError]) -> None:
@@ -143,13 +137,13 @@ def _clean_text(name: str, value: str, errors: list[FieldError]) -> str:
     text = value.strip()
     limit = max_length_of(Case, name)
     if name in REQUIRED_TEXT_FIELDS and not text:
-        errors.append(FieldError(NetworkErrorCode.REQUIRED, _("This field is required."), camel(name)))
+        errors.append(FieldError(NetworkErrorCode.REQUIRED, _("This field is required."), input_name(name)))
     elif len(text) > limit:
         errors.append(
             FieldError(
                 NetworkErrorCode.INVALID,
                 _("Too long (at most %(limit)d characters).") % {"limit": limit},
-                camel(name),
+                input_name(name),
             )
         )
     return text
@@ -196,7 +190,9 @@ def _clean_tags(tags: Sequence[str], errors: list[FieldError]) -> list[str]:
 
 def _clean_choice(name: str, value: str, choices: Collection[str], errors: list[FieldError]) -> str:
     if value not in choices:
-        errors.append(FieldError(NetworkErrorCode.INVALID, _("Not one of the allowed choices."), camel(name)))
+        errors.append(
+            FieldError(NetworkErrorCode.INVALID, _("Not one of the allowed choices."), input_name(name))
+        )
     return value
 
 
@@ -274,7 +270,7 @@ def _clean(author: User, values: dict[str, Any], current: Case | None) -> _Clean
             )
         )
 
-    texts = {camel(name): values[name] for name in (*CASE_TEXT_FIELDS, "consent_note") if name in values}
+    texts = {input_name(name): values[name] for name in (*CASE_TEXT_FIELDS, "consent_note") if name in values}
     if cleaned.get("tags"):
         texts["tags"] = TAG_SEPARATOR.join(cleaned["tags"])
     guard(texts, errors)
