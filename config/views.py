@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from accounts import selectors
 from accounts.models import User
-from accounts.services import is_verified_doctor, may_submit_licence
+from accounts.services import may_submit_licence
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -16,7 +16,6 @@ def home(request: HttpRequest) -> HttpResponse:
     if isinstance(request.user, User):
         context["latest_submission"] = selectors.latest_licence_submission(request.user)
         context["may_submit"] = may_submit_licence(request.user)
-        context["is_verified_doctor"] = is_verified_doctor(request.user)
         context["needs_authenticator"] = selectors.needs_authenticator_to_verify(request.user)
     if settings.DEBUG:
         # Developer documentation is read in the repository; list it, never serve it.

@@ -8,10 +8,15 @@ CI=true it fails them.
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -56,3 +61,46 @@ def verifier(db):
     from tests import factories
 
     return factories.verifier()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def daphne_url(transactional_db, tmp_path: Path) -> Iterator[str]:
+    """A Daphne process on a free port, using the test database; its output goes to a file
+    (a pipe nobody reads would block it once full)."""
+    settings_dict = connection.settings_dict
+    host = settings_dict["HOST"] or ""
+    url = f"postgresql://{settings_dict['USER']}@{host.replace('/', '%2F')}:{settings_dict['PORT'] or 5432}/"
+    port = free_port()
+    env = {**os.environ, "DJANGO_ENV": "test", "DATABASE_URL": url + settings_dict["NAME"]}
+    log_path = tmp_path / "daphne.log"
+    log = log_path.open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError(log_path.read_text(errors="replace")) from None
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("Daphne did not start within 30 s")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
