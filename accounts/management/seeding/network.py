@@ -21,6 +21,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import accumulate
@@ -28,7 +29,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db import connection, transaction
-from django.db.models import Model, Q
+from django.db.models import ForeignKey, Model
 
 from accounts.models import User, VerificationStatus
 from facilities.geography import neighbouring_provinces
@@ -57,6 +58,7 @@ DELETED_SHARE, HIDDEN_SHARE = 0.002, 0.001
 ANSWERED_SHARE, CLOSED_SHARE = 0.30, 0.10
 REPLY_SHARE = 0.30  # of comments after the first
 CHUNK = 20_000  # cases generated and copied at a time
+CONNECTION_CHUNK = 5_000  # doctors whose connection rows are copied at a time (~150,000 rows)
 
 
 # --- Clinical templates ------------------------------------------------------------------------
@@ -795,6 +797,10 @@ class NetworkRun:
             self._ctx, self._members = ctx, load_members()
         return self._members
 
+    def forget(self) -> None:
+        """Let go of the run's data (hundreds of megabytes at country scale)."""
+        self._ctx, self._members = None, None
+
 
 def _spread(rng: random.Random, start: datetime, end: datetime) -> datetime:
     """A moment between ``start`` and ``end``, later ones likelier (the network grows)."""
@@ -826,15 +832,14 @@ class ConnectionsStep:
         # Sociability: a heavy tail, so some doctors gather hundreds of connections.
         sociability = list(accumulate(rng.lognormvariate(0, 0.9) for _ in range(n)))
         everyone = range(n)
-        pools = [(name, share) for name, share in PEER_POOLS]
-        cumulative = list(accumulate(share for _, share in pools))
+        cumulative = list(accumulate(share for _, share in PEER_POOLS))
         wanted = members.total_doctors * self.per_doctor // 2
         pairs: set[int] = set()
         attempts = 0
         while len(pairs) < wanted and attempts < wanted * 4:
             attempts += 1
             a = rng.choices(everyone, cum_weights=sociability)[0]
-            pool = self._pool(rng, members, a, pools[_pick(rng, cumulative)][0])
+            pool = self._pool(rng, members, a, PEER_POOLS[_pick(rng, cumulative)][0])
             if not pool:
                 continue
             b = pool[rng.randrange(len(pool))]
@@ -845,13 +850,13 @@ class ConnectionsStep:
             a, b = divmod(key, n)
             members.peers[a].append(b)
             members.peers[b].append(a)
+        for peers in members.peers:
+            peers.sort()  # later steps draw from these lists: their order must not depend on the set's
         end = ctx.midnight(ctx.parameters.as_of)
 
-        def rows() -> Iterator[dict[str, Any]]:
-            for a in range(n):
-                peers = members.peers[a]
-                peers.sort()
-                for b in peers:
+        def rows(doctors: range) -> Iterator[dict[str, Any]]:
+            for a in doctors:
+                for b in members.peers[a]:
                     low, high = (a, b) if a < b else (b, a)
                     start = max(members.joined[low], members.joined[high])
                     yield {
@@ -861,7 +866,10 @@ class ConnectionsStep:
                         "created_at": start + (end - start) * _unit(low * n + high, ctx.parameters.seed),
                     }
 
-        count = copy_rows(Connection, rows())
+        count = 0
+        with _checked_per_statement():
+            for start in range(0, n, CONNECTION_CHUNK):
+                count += copy_rows(Connection, rows(range(start, min(n, start + CONNECTION_CHUNK))))
         ctx.log(f"  connections: {count // 2} pairs ({count} rows) among {n} doctors")
 
     @staticmethod
@@ -881,7 +889,9 @@ class ConnectionsStep:
     def delete(self, ctx: SeedContext) -> None:
         country = _country()
         users = country.synthetic_users()
-        country.delete_rows(Connection.objects.filter(Q(doctor__in=users) | Q(peer__in=users)))
+        # One statement per side: an OR of two large IN lists cannot be planned as a join.
+        country.delete_rows(Connection.objects.filter(doctor__in=users))
+        country.delete_rows(Connection.objects.filter(peer__in=users))
 
 
 class SpecialtyFollowsStep:
@@ -918,7 +928,8 @@ class SpecialtyFollowsStep:
                         "created_at": _spread(rng, members.joined[index], end),
                     }
 
-        count = copy_rows(SpecialtyFollow, rows()) if catalogue else 0
+        with _checked_per_statement():
+            count = copy_rows(SpecialtyFollow, rows()) if catalogue else 0
         ctx.log(f"  specialty follows: {count}")
 
     def delete(self, ctx: SeedContext) -> None:
@@ -943,13 +954,25 @@ class CasesStep:
         self.run_state, self.per_doctor, self.comments_per_case = run, per_doctor, comments_per_case
 
     def run(self, ctx: SeedContext) -> None:
-        country = _country()
-        rng = ctx.rng(self.name)
         members = self.run_state.members(ctx)
+        self.run_state.forget()  # the last step to read it: freed when this one ends
         total = round(members.total_doctors * self.per_doctor)
         if len(members) == 0 or total == 0:
             return
-        plan = _CasePlan(rng, members, ctx.midnight(ctx.parameters.as_of), self.comments_per_case)
+        plan = _CasePlan(
+            ctx.rng(self.name), members, ctx.midnight(ctx.parameters.as_of), self.comments_per_case
+        )
+        # A case and its accepted answer point at each other: that one link is checked at commit.
+        with _checked_per_statement(deferred=(Case, "accepted_answer")):
+            written = self._write(ctx, plan, total)
+        ctx.log(
+            f"  cases: {written['cases']} cases, {written['audience']} named-audience rows, "
+            f"{written['comments']} comments"
+        )
+
+    @staticmethod
+    def _write(ctx: SeedContext, plan: _CasePlan, total: int) -> dict[str, int]:
+        country = _country()
         written = {"cases": 0, "audience": 0, "comments": 0}
         started = time.perf_counter()
         for chunk_start in range(0, total, CHUNK):
@@ -970,10 +993,7 @@ class CasesStep:
             done = chunk_start + size
             if done % (CHUNK * 10) == 0:
                 ctx.log(f"    {done} cases ({time.perf_counter() - started:.0f} s)")
-        ctx.log(
-            f"  cases: {written['cases']} cases, {written['audience']} named-audience rows, "
-            f"{written['comments']} comments"
-        )
+        return written
 
     def delete(self, ctx: SeedContext) -> None:
         country = _country()
@@ -981,8 +1001,11 @@ class CasesStep:
         cases = Case.objects.filter(author__in=users)
         # Cases and their accepted answers point at each other: cut that link first.
         cases.filter(accepted_answer__isnull=False).update(accepted_answer=None)
-        country.delete_rows(Comment.objects.filter(Q(case__in=cases) | Q(author__in=users)))
-        country.delete_rows(CaseAudience.objects.filter(Q(case__in=cases) | Q(doctor__in=users)))
+        # One statement per condition: an OR of two large IN lists cannot be planned as a join.
+        country.delete_rows(Comment.objects.filter(case__in=cases))
+        country.delete_rows(Comment.objects.filter(author__in=users))
+        country.delete_rows(CaseAudience.objects.filter(case__in=cases))
+        country.delete_rows(CaseAudience.objects.filter(doctor__in=users))
         country.delete_rows(cases)
 
 
@@ -1139,10 +1162,20 @@ class _CasePlan:
         return comments
 
 
-def network_steps() -> list[Step]:
-    """The network's steps of the country pipeline, sharing one run state."""
+def network_steps(
+    *,
+    connections_per_doctor: int = CONNECTIONS_PER_DOCTOR,
+    cases_per_doctor: float = CASES_PER_DOCTOR,
+    comments_per_case: float = COMMENTS_PER_CASE,
+) -> list[Step]:
+    """The network's steps of the country pipeline, sharing one run state; the sizes are per
+    doctor of the data set (tests pass small ones)."""
     run = NetworkRun()
-    return [ConnectionsStep(run), SpecialtyFollowsStep(run), CasesStep(run)]
+    return [
+        ConnectionsStep(run, connections_per_doctor),
+        SpecialtyFollowsStep(run),
+        CasesStep(run, cases_per_doctor, comments_per_case),
+    ]
 
 
 # --- Running alone, fingerprint ------------------------------------------------------------------
@@ -1219,6 +1252,35 @@ def _country() -> ModuleType:
     from accounts.management.seeding import country
 
     return country
+
+
+@contextmanager
+def _checked_per_statement(deferred: tuple[type[Model], str] | None = None) -> Iterator[None]:
+    """Check foreign keys at the end of each COPY instead of at commit.
+
+    Django declares them DEFERRABLE INITIALLY DEFERRED: left so, the commit checks tens of
+    millions of rows one by one after they left the buffer cache, which took longer than writing
+    them. Checked per chunk, the rows are still in memory. ``deferred`` names the one foreign key
+    (model, field) that must wait for the commit because its rows are written after it.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        if deferred is not None:
+            model, field_name = deferred
+            foreign_key = model._meta.get_field(field_name)
+            assert isinstance(foreign_key, ForeignKey)
+            column, table = foreign_key.column, model._meta.db_table
+            names = [
+                name
+                for name, details in connection.introspection.get_constraints(cursor, table).items()
+                if details["foreign_key"] and details["columns"] == [column]
+            ]
+            for name in names:
+                cursor.execute(f"SET CONSTRAINTS {connection.ops.quote_name(name)} DEFERRED")
+        try:
+            yield
+        finally:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _pick(rng: random.Random, cumulative: list[float]) -> int:
