@@ -27,7 +27,7 @@ import psycopg
 from django.db import connection
 from django.test import Client
 
-from bench.bench_foundation import _raw_connection, _session_token
+from bench.clients import raw_connection, session_token
 from bench.harness import BenchContext, Result, measure_interleaved
 
 PAGE = 20
@@ -223,9 +223,9 @@ def run(ctx: BenchContext) -> list[Result]:
     _ensure_network_data(ctx)
     viewers = _viewers(ctx)
     client = Client()
-    tokens = [_session_token(client, email) for _, email in viewers]
+    tokens = [session_token(client, email) for _, email in viewers]
     try:
-        with _raw_connection() as raw:
+        with raw_connection() as raw:
             graphql = [_graphql_request(client, token) for token in tokens]
             floors = [_sql_floor(raw, viewer_id) for viewer_id, _ in viewers]
             for (_, email), by_graphql, by_sql in zip(viewers, graphql, floors, strict=True):

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from django.db import connection
 from django.test import Client
 
+from bench.clients import raw_connection, session_token
 from bench.harness import BenchContext, Result, measure_interleaved
 
 QUERY = """
@@ -69,27 +69,6 @@ def _viewer_email() -> str:
     )
 
 
-def _session_token(client: Client, email: str) -> str:
-    """Sign in through allauth's app API, as a phone would. The password is set first: the
-    seeded hash may come from another hasher profile than the one the benchmark runs with."""
-    from accounts.models import User
-
-    password = "bench-" + "x" * 20
-    user = User.objects.get(email=email)
-    user.set_password(password)
-    user.save(update_fields=["password"])
-    response = client.post(
-        "/_allauth/app/v1/auth/login",
-        data={"email": email, "password": password},
-        content_type="application/json",
-    )
-    body = response.json()
-    token = body.get("meta", {}).get("session_token")
-    if response.status_code != 200 or not token:
-        raise RuntimeError(f"Headless login of {email} failed ({response.status_code}): {body}")
-    return token
-
-
 def _check(payload: dict[str, Any]) -> None:
     """Fail loudly rather than time an error: the response must carry the whole screen."""
     if payload.get("errors"):
@@ -129,19 +108,6 @@ def _sql_floor(raw: psycopg.Connection[Any], user_id: int) -> Callable[[], None]
     return fetch
 
 
-def _raw_connection() -> psycopg.Connection[Any]:
-    """A plain psycopg connection to the benchmark database, outside Django."""
-    settings = connection.settings_dict
-    return psycopg.connect(
-        dbname=settings["NAME"],
-        user=settings["USER"] or None,
-        password=settings["PASSWORD"] or None,
-        host=settings["HOST"] or None,
-        port=settings["PORT"] or None,
-        autocommit=True,
-    )
-
-
 def run(ctx: BenchContext) -> list[Result]:
     from accounts.models import User
 
@@ -149,9 +115,9 @@ def run(ctx: BenchContext) -> list[Result]:
     email = _viewer_email()
     user_id = User.objects.values_list("id", flat=True).get(email=email)
     client = Client()
-    token = _session_token(client, email)
+    token = session_token(client, email)
     try:
-        with _raw_connection() as raw:
+        with raw_connection() as raw:
             graphql, floor = _graphql_request(client, token), _sql_floor(raw, user_id)
             graphql()  # a broken setup fails here, before any timing
             samples, floor_samples = measure_interleaved(graphql, floor, rounds=ctx.rounds, warmup=ctx.warmup)
