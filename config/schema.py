@@ -28,7 +28,7 @@ class Query(*QUERY_ROOTS):  # type: ignore[misc]
 
 
 class Mutation(*MUTATION_ROOTS):  # type: ignore[misc]
-    pass
+    """Every app's mutations."""
 
 
 def _subscription() -> type[graphene.ObjectType] | None:

@@ -93,7 +93,7 @@ def notify(
 
 
 class _NotShown(Exception):
-    pass
+    """The new notification would not be shown to its recipient: undo the insert."""
 
 
 def mark_read(viewer: Viewer, public_id: uuid.UUID) -> Notification:
