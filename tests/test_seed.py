@@ -329,3 +329,18 @@ def test_expire_licences_expires_lapsed_licences_only():
     again = StringIO()
     call_command("expire_licences", stdout=again)
     assert "Expired licences: 0." in again.getvalue()
+
+
+def test_the_demo_network_has_connections_cases_and_discussion_and_a_rerun_adds_nothing():
+    from network.models import Case, Comment, Connection, Notification
+    from network.selectors.feed import feed_for
+
+    seed_demo()
+    counts = [model.objects.count() for model in (Connection, Case, Comment, Notification)]
+    seed_demo()
+
+    assert [model.objects.count() for model in (Connection, Case, Comment, Notification)] == counts
+    connections, cases, comments, notifications = counts
+    assert connections > 0 and cases == 3 and comments == 3 and notifications > 0
+    first_doctor = User.objects.get(email=demo.doctor_email(1))
+    assert feed_for(first_doctor).exists()

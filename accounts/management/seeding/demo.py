@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.management.seeding import people
+from accounts.management.seeding.demo_network import seed_demo_network
 from accounts.management.seeding.pdf import licence_scan_pdf
 from accounts.models import LicenceKind, User, VerificationStatus
 from facilities.models import Facility, Province, Specialty, Tier
@@ -145,6 +146,7 @@ def _seed() -> DemoReport:
     specialties = {specialty.code: specialty for specialty in Specialty.objects.all()}
     picker = people.SpecialtyPicker(list(specialties))
     shown: set[tuple[str, str]] = set()
+    demo_doctors: list[User] = []
     number = 0
     for demo in FACILITIES:
         facility, _ = Facility.objects.update_or_create(
@@ -185,6 +187,8 @@ def _seed() -> DemoReport:
             if (demo.tier, status) not in shown and status != VerificationStatus.UNVERIFIED:
                 shown.add((demo.tier, status))
                 report.logins.append(DemoLogin(email, f"{status} doctor, {demo.tier} ({facility.name})"))
+            demo_doctors.append(doctor)
+    seed_demo_network([User.objects.get(pk=doctor.pk) for doctor in demo_doctors])
     return report
 
 

@@ -1,0 +1,107 @@
+"""The demo network's social side: connections, followed specialties, a few published cases and
+their discussion, so `make run` opens on a living feed. Everything goes through the network
+services (guard, visibility, notifications); a second run finds it all in place and adds nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from accounts.models import User
+from accounts.services import is_verified_doctor
+from network.models import Case, Comment, Connection, ConnectionRequest, SpecialtyFollow
+from network.services import cases, comments, connections, follows
+
+# How many of the following verified doctors (in sign-in order) each one is connected to.
+CONNECTIONS_EACH = 3
+
+
+@dataclass(frozen=True)
+class DemoCase:
+    author: int  # index into the verified demo doctors
+    title: str
+    age_band: str
+    sex: str
+    presenting_problem: str
+    question: str
+    comment: str
+
+
+CASES = (
+    DemoCase(
+        0,
+        "Đau ngực kéo dài, điện tâm đồ không điển hình",
+        "60-74",
+        "male",
+        "Đau ngực trái 3 giờ, lan lên hàm, vã mồ hôi. Điện tâm đồ: ST chênh xuống V4-V6.",
+        "Có nên chuyển tuyến ngay để chụp mạch vành hay theo dõi men tim tại chỗ?",
+        "Troponin lần hai sau 3 giờ rất quan trọng; nếu tăng nên liên hệ chuyển tuyến ngay.",
+    ),
+    DemoCase(
+        1,
+        "Trẻ sốt cao co giật lần đầu",
+        "1-4",
+        "female",
+        "Sốt 39,5 độ, co giật toàn thân khoảng 2 phút, sau đó tỉnh, không dấu hiệu màng não.",
+        "Có cần chọc dịch não tủy không, và tư vấn gia đình thế nào?",
+        "Co giật do sốt đơn thuần thường không cần chọc dịch não tủy nếu trẻ tỉnh hoàn toàn.",
+    ),
+    DemoCase(
+        2,
+        "Đái tháo đường týp 2 kiểm soát kém ở tuyến xã",
+        "45-59",
+        "female",
+        "HbA1c 9,8% dù dùng metformin liều tối đa, cân nặng tăng, không có biến chứng cấp.",
+        "Nên thêm thuốc gì khi trạm y tế chỉ có danh mục thuốc hạn chế?",
+        "Có thể cân nhắc thêm sulfonylurea có trong danh mục, kèm hướng dẫn phòng hạ đường huyết.",
+    ),
+)
+
+
+def seed_demo_network(doctors: list[User]) -> None:
+    """``doctors``: the demo doctors in sign-in order; only verified ones take part."""
+    verified = [doctor for doctor in doctors if is_verified_doctor(doctor)]
+    for index, doctor in enumerate(verified):
+        for peer in verified[index + 1 : index + 1 + CONNECTIONS_EACH]:
+            _connect(doctor, peer)
+        specialty = doctor.specialties.order_by("pk").first()
+        if (
+            specialty is not None
+            and not SpecialtyFollow.objects.filter(doctor=doctor, specialty=specialty).exists()
+        ):
+            follows.follow_specialty(doctor, specialty.pk)
+    for demo in CASES:
+        if demo.author + 1 < len(verified):
+            _case(verified[demo.author], verified[demo.author + 1], demo)
+
+
+def _connect(doctor: User, peer: User) -> None:
+    if Connection.objects.filter(doctor=doctor, peer=peer).exists():
+        return
+    pending = ConnectionRequest.objects.filter(
+        Q(sender=doctor, recipient=peer) | Q(sender=peer, recipient=doctor),
+        status=ConnectionRequest.Status.PENDING,
+    ).first()
+    request = pending or connections.send_connection_request(doctor, peer.pk)
+    connections.accept_connection_request(request.recipient, request.pk)
+
+
+def _case(author: User, commenter: User, demo: DemoCase) -> None:
+    case = Case.objects.filter(author=author, title=demo.title).first()
+    if case is None:
+        specialty = author.specialties.order_by("pk").first()
+        assert specialty is not None, "demo doctors have specialties"
+        case = cases.create_case(
+            author,
+            title=demo.title,
+            specialty_id=specialty.pk,
+            age_band=demo.age_band,
+            sex=demo.sex,
+            presenting_problem=demo.presenting_problem,
+            question=demo.question,
+        )
+        cases.publish_case(author, case.pk)
+    if not Comment.objects.filter(case=case, author=commenter).exists():
+        comments.add_comment(commenter, case.pk, demo.comment)
