@@ -9,7 +9,7 @@ IDs (public UUIDs), requests by their ConnectionRequest global IDs.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import graphene
 from django.db.models import QuerySet
@@ -251,76 +251,61 @@ class SendConnectionRequest(BaseMutation):
         return cls(connection_request=request)
 
 
-class AcceptConnectionRequest(BaseMutation):
+class RequestAnswer(BaseMutation):
+    """Answering or withdrawing one connection request; the payload returns it. Each subclass
+    names the service that does it (``service(user, request_pk)``)."""
+
+    connection_request = graphene.Field(ConnectionRequest)
+    service: ClassVar[staticmethod[[User, int], network_models.ConnectionRequest]]
+
+    class Arguments:
+        request_id = graphene.ID(required=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def perform_mutation(cls, root: Any, info: GraphQLResolveInfo, user: User | None, **data: Any) -> Any:
+        assert user is not None
+        return cls(connection_request=cls.service(user, _request_pk(data["request_id"])))
+
+
+class AcceptConnectionRequest(RequestAnswer):
     """Accept a request sent to you: you are connected; the sender is notified."""
 
-    connection_request = graphene.Field(ConnectionRequest)
-
-    class Arguments:
-        request_id = graphene.ID(required=True)
+    service = staticmethod(services.accept_connection_request)
 
     class Meta:
         error_type = NetworkError
         permission = verified_doctor_required
 
-    @classmethod
-    def perform_mutation(
-        cls, root: Any, info: GraphQLResolveInfo, user: User | None, **data: Any
-    ) -> AcceptConnectionRequest:
-        assert user is not None
-        return cls(
-            connection_request=services.accept_connection_request(user, _request_pk(data["request_id"]))
-        )
 
-
-class DeclineConnectionRequest(BaseMutation):
+class DeclineConnectionRequest(RequestAnswer):
     """Decline a request sent to you (the sender is not told)."""
 
-    connection_request = graphene.Field(ConnectionRequest)
-
-    class Arguments:
-        request_id = graphene.ID(required=True)
+    service = staticmethod(services.decline_connection_request)
 
     class Meta:
         error_type = NetworkError
         permission = verified_doctor_required
 
-    @classmethod
-    def perform_mutation(
-        cls, root: Any, info: GraphQLResolveInfo, user: User | None, **data: Any
-    ) -> DeclineConnectionRequest:
-        assert user is not None
-        return cls(
-            connection_request=services.decline_connection_request(user, _request_pk(data["request_id"]))
-        )
 
-
-class CancelConnectionRequest(BaseMutation):
+class CancelConnectionRequest(RequestAnswer):
     """Withdraw a pending request you sent."""
 
-    connection_request = graphene.Field(ConnectionRequest)
-
-    class Arguments:
-        request_id = graphene.ID(required=True)
+    service = staticmethod(services.cancel_connection_request)
 
     class Meta:
         error_type = NetworkError
         permission = verified_doctor_required
-
-    @classmethod
-    def perform_mutation(
-        cls, root: Any, info: GraphQLResolveInfo, user: User | None, **data: Any
-    ) -> CancelConnectionRequest:
-        assert user is not None
-        return cls(
-            connection_request=services.cancel_connection_request(user, _request_pk(data["request_id"]))
-        )
 
 
 class DoctorMutation(BaseMutation):
-    """A change to your relation with one doctor; the payload returns that doctor."""
+    """A change to your relation with one doctor; the payload returns that doctor. Each subclass
+    names the service that does it (``service(user, doctor_pk)``)."""
 
     doctor = graphene.Field(Doctor)
+    service: ClassVar[staticmethod[[User, int], Any]]
 
     class Arguments:
         doctor_id = graphene.ID(required=True)
@@ -329,58 +314,50 @@ class DoctorMutation(BaseMutation):
         abstract = True
 
     @classmethod
-    def change(cls, user: User, doctor_pk: int) -> None:
-        raise NotImplementedError(f"{cls.__name__} must implement change.")
-
-    @classmethod
     def perform_mutation(cls, root: Any, info: GraphQLResolveInfo, user: User | None, **data: Any) -> Any:
         assert user is not None
         doctor = instance_from_global_id(info, data["doctor_id"], Doctor, "doctorId")
-        cls.change(user, doctor.pk)
+        cls.service(user, doctor.pk)
         return cls(doctor=doctor)
 
 
 class RemoveConnection(DoctorMutation):
     """End a connection, for both of you."""
 
+    service = staticmethod(services.remove_connection)
+
     class Meta:
         error_type = NetworkError
         permission = verified_doctor_required
-
-    @classmethod
-    def change(cls, user: User, doctor_pk: int) -> None:
-        services.remove_connection(user, doctor_pk)
 
 
 class BlockDoctor(DoctorMutation):
     """Block a doctor: any connection and pending request between you ends; neither of you sees
     the other in lists or can send a request."""
 
+    service = staticmethod(services.block_doctor)
+
     class Meta:
         error_type = NetworkError
         permission = verified_doctor_required
-
-    @classmethod
-    def change(cls, user: User, doctor_pk: int) -> None:
-        services.block_doctor(user, doctor_pk)
 
 
 class UnblockDoctor(DoctorMutation):
     """Lift a block (no connection is restored)."""
 
+    service = staticmethod(services.unblock_doctor)
+
     class Meta:
         error_type = NetworkError
         permission = verified_doctor_required
 
-    @classmethod
-    def change(cls, user: User, doctor_pk: int) -> None:
-        services.unblock_doctor(user, doctor_pk)
-
 
 class SpecialtyMutation(BaseMutation):
-    """Following or unfollowing one specialty; the payload returns it."""
+    """Following or unfollowing one specialty; the payload returns it. Each subclass names the
+    service that does it (``service(user, specialty_pk)``)."""
 
     specialty = graphene.Field(Specialty)
+    service: ClassVar[staticmethod[[User, int], Any]]
 
     class Arguments:
         specialty_id = graphene.ID(required=True)
@@ -389,39 +366,31 @@ class SpecialtyMutation(BaseMutation):
         abstract = True
 
     @classmethod
-    def change(cls, user: User, specialty_pk: int) -> None:
-        raise NotImplementedError(f"{cls.__name__} must implement change.")
-
-    @classmethod
     def perform_mutation(cls, root: Any, info: GraphQLResolveInfo, user: User | None, **data: Any) -> Any:
         assert user is not None
         specialty_pk = key_from_global_id(data["specialty_id"], Specialty, "specialtyId")
-        cls.change(user, specialty_pk)
+        cls.service(user, specialty_pk)
         return cls(specialty=SpecialtyModel.objects.get(pk=specialty_pk))
 
 
 class FollowSpecialty(SpecialtyMutation):
     """Follow a specialty: its cases visible to you appear in your feed."""
 
+    service = staticmethod(follows.follow_specialty)
+
     class Meta:
         error_type = NetworkError
         permission = verified_doctor_required
-
-    @classmethod
-    def change(cls, user: User, specialty_pk: int) -> None:
-        follows.follow_specialty(user, specialty_pk)
 
 
 class UnfollowSpecialty(SpecialtyMutation):
     """Stop following a specialty."""
 
+    service = staticmethod(follows.unfollow_specialty)
+
     class Meta:
         error_type = NetworkError
         permission = verified_doctor_required
-
-    @classmethod
-    def change(cls, user: User, specialty_pk: int) -> None:
-        follows.unfollow_specialty(user, specialty_pk)
 
 
 class ConnectionsMutation(graphene.ObjectType):
