@@ -142,3 +142,14 @@ def test_a_mutation_must_name_its_permission_and_error_type():
             @classmethod
             def perform_mutation(cls, root, info, user):
                 return cls(ok=True)
+
+
+def test_a_mutation_must_implement_perform_mutation():
+    with pytest.raises(TypeError, match="perform_mutation"):
+
+        class NoService(BaseMutation):
+            ok = graphene.Boolean()
+
+            class Meta:
+                error_type = AccountError
+                permission = login_required
