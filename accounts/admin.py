@@ -6,9 +6,12 @@ review queue, or the admin action below, which calls the same service).
 
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -20,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import selectors, services
 from accounts.forms import AdminUserChangeForm, AdminUserCreationForm
 from accounts.models import LicenceSubmission, User, VerificationStatus
+from accounts.signals import StandingChange, doctor_standing_changed
 from common.admin import ReadOnlyAdmin
 from common.errors import ServiceError
 
@@ -79,6 +83,18 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ("full_name", "email")
     autocomplete_fields = ("facility",)
     filter_horizontal = ("groups", "user_permissions", "specialties")
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        # Deactivating or moving a doctor here is a change others' records depend on.
+        changes = []
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            changes.append(StandingChange.DEACTIVATED)
+        if change and "facility" in form.changed_data and form.initial.get("facility") is not None:
+            changes.append(StandingChange.FACILITY_CHANGED)
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            for standing_change in changes:
+                doctor_standing_changed.send(sender=User, doctor=obj, change=standing_change)
 
     @admin.display(description=_("Licence submissions"))
     def submissions(self, user: User) -> str:

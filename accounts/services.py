@@ -29,6 +29,7 @@ from PIL import Image, UnidentifiedImageError
 from accounts import emails
 from accounts.errors import AccountErrorCode
 from accounts.models import LicenceKind, LicenceSubmission, User, VerificationStatus
+from accounts.signals import StandingChange, doctor_standing_changed
 from audit import services as audit
 from common.errors import CommonErrorCode, FieldError, ServiceError, input_name
 from common.images import ImageRejected, reencode_image
@@ -175,6 +176,7 @@ def update_profile(
     changed = list(cleaned)
     for key, value in cleaned.items():
         setattr(user, key, value)
+    moved = facility is not None and user.facility_id is not None and facility.pk != user.facility_id
     if facility is not None:
         user.facility = facility
         changed.append("facility")
@@ -187,6 +189,8 @@ def update_profile(
         changed.append("avatar")
     if changed:
         user.save(update_fields=changed)
+    if moved:
+        doctor_standing_changed.send(sender=User, doctor=user, change=StandingChange.FACILITY_CHANGED)
     if specialty_ids is not None:
         user.specialties.set(specialties)
     if old_avatar and old_avatar != (user.avatar.name if user.avatar else None):
@@ -348,9 +352,12 @@ def _extension(content_type: str) -> str:
 
 
 def _set_status(doctor: User, status: str, expires_on: date | None = None) -> None:
+    was_verified = doctor.verification_status == VerificationStatus.VERIFIED
     doctor.verification_status = status
     doctor.licence_expires_on = expires_on if status == VerificationStatus.VERIFIED else None
     doctor.save(update_fields=["verification_status", "licence_expires_on"])
+    if was_verified and status != VerificationStatus.VERIFIED:
+        doctor_standing_changed.send(sender=User, doctor=doctor, change=StandingChange.VERIFICATION_LOST)
     publish_after_commit(
         user_group(doctor.pk),
         {

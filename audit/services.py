@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -27,4 +28,26 @@ def record(
         target_id=str(target.pk),
         ip_address=ip_address or current_ip_address(),
         details=details or {},
+    )
+
+
+def record_many(
+    action: str,
+    *,
+    actor: AbstractBaseUser | None,
+    targets: Sequence[tuple[models.Model, dict[str, Any]]],
+) -> None:
+    """Append one event per (target, details), in one statement: for commands and bulk
+    operations that change many rows at once."""
+    ip_address = current_ip_address()
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=actor,  # type: ignore[misc]  # AUTH_USER_MODEL or None
+            action=action,
+            target_type=target._meta.label_lower,
+            target_id=str(target.pk),
+            ip_address=ip_address,
+            details=details,
+        )
+        for target, details in targets
     )

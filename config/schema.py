@@ -13,10 +13,20 @@ from accounts.schema import AccountsMutation, AccountsQuery
 from accounts.subscriptions import AccountsSubscription
 from api.relay import Node
 from facilities.schema import FacilitiesQuery
+from mentorship.schema import MENTORSHIP_MUTATION_ROOTS, MENTORSHIP_QUERY_ROOTS
 from network.schema import NETWORK_MUTATION_ROOTS, NETWORK_QUERY_ROOTS, NETWORK_SUBSCRIPTION_ROOTS
 
-QUERY_ROOTS: tuple[type[graphene.ObjectType], ...] = (AccountsQuery, FacilitiesQuery, *NETWORK_QUERY_ROOTS)
-MUTATION_ROOTS: tuple[type[graphene.ObjectType], ...] = (AccountsMutation, *NETWORK_MUTATION_ROOTS)
+QUERY_ROOTS: tuple[type[graphene.ObjectType], ...] = (
+    AccountsQuery,
+    FacilitiesQuery,
+    *NETWORK_QUERY_ROOTS,
+    *MENTORSHIP_QUERY_ROOTS,
+)
+MUTATION_ROOTS: tuple[type[graphene.ObjectType], ...] = (
+    AccountsMutation,
+    *NETWORK_MUTATION_ROOTS,
+    *MENTORSHIP_MUTATION_ROOTS,
+)
 SUBSCRIPTION_ROOTS: tuple[type[graphene.ObjectType], ...] = (
     AccountsSubscription,
     *NETWORK_SUBSCRIPTION_ROOTS,

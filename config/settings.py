@@ -268,6 +268,11 @@ WEBSOCKET_MAX_MESSAGE_BYTES = env_int("WEBSOCKET_MAX_MESSAGE_BYTES", 64 * 1024)
 NETWORK_DAILY_CONNECTION_REQUESTS = env_int("NETWORK_DAILY_CONNECTION_REQUESTS", 30)
 CASE_ATTACHMENT_MAX_BYTES = env_int("CASE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 
+# --- Mentorship -------------------------------------------------------------------------------
+MENTORSHIP_PROPOSAL_DAYS = env_int("MENTORSHIP_PROPOSAL_DAYS", 14)  # an unanswered proposal expires
+MENTORSHIP_ACTIVITY_DAYS = env_int("MENTORSHIP_ACTIVITY_DAYS", 30)  # "active", not "paper"
+MENTORSHIP_REMINDER_INTERVAL_DAYS = env_int("MENTORSHIP_REMINDER_INTERVAL_DAYS", 7)
+
 # --- Security ---------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

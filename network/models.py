@@ -380,6 +380,11 @@ class NotificationKind(models.TextChoices):
     MENTIONED = "mentioned", _("Mention")
     ANSWER_ACCEPTED = "answer_accepted", _("Your answer was accepted")
     CONTENT_MODERATED = "content_moderated", _("Moderation decision")
+    MENTORSHIP_PROPOSED = "mentorship_proposed", _("Mentorship proposed")
+    MENTORSHIP_STARTED = "mentorship_started", _("Mentorship started")
+    MENTORSHIP_DECLINED = "mentorship_declined", _("Mentorship declined")
+    MENTORSHIP_ENDED = "mentorship_ended", _("Mentorship ended")
+    QUOTA_REMINDER = "quota_reminder", _("Mentoring quota reminder")
 
 
 class Notification(models.Model):
@@ -393,6 +398,9 @@ class Notification(models.Model):
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     connection_request = models.ForeignKey(
         ConnectionRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    mentorship = models.ForeignKey(
+        "mentorship.Mentorship", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     title = models.CharField(max_length=200)
     created_at = models.DateTimeField(default=timezone.now)

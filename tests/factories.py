@@ -104,3 +104,37 @@ def totp_code(secret: str) -> str:
 
 def pdf_file(name: str = "licence.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf")
+
+
+def mentorship_admin(*, totp: bool = True, **extra: Any) -> User:
+    """A staff member allowed to administer mentorships (policy, proposals, plans)."""
+    extra.setdefault("is_staff", True)
+    person = user(**extra)
+    person.user_permissions.add(Permission.objects.get(codename="manage_mentorships"))
+    if totp:
+        activate_totp(person)
+    return User.objects.get(pk=person.pk)  # fresh permission cache
+
+
+def auditor(
+    scope: str = "national", *, province: Province | None = None, facility: Facility | None = None
+) -> User:
+    """Someone allowed to audit mentoring compliance within ``scope``."""
+    from mentorship.models import ComplianceAuditor
+
+    person = user(is_staff=True)
+    ComplianceAuditor.objects.create(user=person, scope=scope, province=province, facility=facility)
+    return person
+
+
+def mentorship(mentor: User, mentee: User, *, started_at: Any = None, **extra: Any) -> Any:
+    """An active mentorship from ``started_at`` (now by default), made through the services as
+    the mentor's proposal and the mentee's acceptance, then dated."""
+    from mentorship.models import Mentorship
+    from mentorship.services.mentorships import accept_mentorship, propose_mentorship
+
+    proposal = propose_mentorship(mentor, mentor_id=mentor.pk, mentee_id=mentee.pk, **extra)
+    accept_mentorship(mentee, proposal.public_id)
+    if started_at is not None:
+        Mentorship.objects.filter(pk=proposal.pk).update(started_at=started_at)
+    return Mentorship.objects.get(pk=proposal.pk)

@@ -33,6 +33,7 @@ from accounts.services import require_verified_doctor
 from audit import services as audit
 from common.errors import FieldError, ServiceError, input_name
 from common.images import CASE_IMAGE_SIDE, ImageRejected, reencode_image
+from common.interactions import Interaction, announce
 from common.storage import private_storage
 from facilities.models import Specialty
 from network.errors import NetworkErrorCode
@@ -414,6 +415,8 @@ def publish_case(author: User, case_id: int) -> Case:
         case.published_at = case.updated_at = timezone.now()
         case.save(update_fields=["status", "published_at", "updated_at"])
         audit.record("case.published", actor=author, target=case, details={"visibility": case.visibility})
+        for doctor_id in case.audience.values_list("doctor_id", flat=True):
+            announce(author.pk, doctor_id, Interaction.CASE_SHARED, case.pk, case.published_at)
     return case
 
 
@@ -589,6 +592,7 @@ def accept_answer(author: User, case_id: int, comment_id: int) -> Case:
         case.status = Case.Status.ANSWERED
         case.updated_at = timezone.now()
         case.save(update_fields=["accepted_answer", "status", "updated_at"])
+        announce(author.pk, comment.author_id, Interaction.ANSWER_ACCEPTED, comment.pk, case.updated_at)
         notify(
             comment.author,
             NotificationKind.ANSWER_ACCEPTED,

@@ -23,6 +23,7 @@ from accounts.selectors import doctors_visible_to
 from accounts.services import require_verified_doctor
 from audit import services as audit
 from common.errors import FieldError, ServiceError
+from common.interactions import Interaction, announce
 from network.errors import NetworkErrorCode
 from network.models import Case, Comment, CommentRevision, HelpfulReaction, Mention, NotificationKind
 from network.selectors.cases import LIVE_COMMENT, can_see_case, cases_visible_to
@@ -160,6 +161,9 @@ def add_comment(
             )
         for recipient, kind, title in recipients.values():
             notify(recipient, kind, title, actor=doctor, case=case, comment=comment)
+        # Discussion with the case's author or the doctor replied to (mentoring, when a pair).
+        for other_id in {case.author_id} | ({replied_to.author_id} if replied_to is not None else set()):
+            announce(doctor.pk, other_id, Interaction.COMMENT, comment.pk, comment.created_at)
     return comment
 
 

@@ -44,7 +44,9 @@ def _verified_doctor(doctor_id: int, field: str = "doctorId") -> User:
     return other
 
 
-def _lock_pair(first_id: int, second_id: int) -> None:
+def lock_pair(first_id: int, second_id: int) -> None:
+    """Lock two doctors' rows, in id order: every service deciding something about a pair
+    (connections here, mentorships) takes this lock first, inside its transaction."""
     # FOR NO KEY UPDATE: excludes the same lock taken by another of these services, but not
     # inserts that merely reference the doctors.
     list(
@@ -85,7 +87,7 @@ def send_connection_request(sender: User, recipient_id: int, message: str = "") 
         raise ServiceError(NetworkErrorCode.SELF_ACTION, _("You cannot connect with yourself."), "doctorId")
     with transaction.atomic():
         recipient = _verified_doctor(recipient_id)
-        _lock_pair(sender.pk, recipient.pk)
+        lock_pair(sender.pk, recipient.pk)
         _refuse_if_blocked(sender.pk, recipient.pk)
         if are_connected(sender.pk, recipient.pk):
             raise ServiceError(
@@ -138,7 +140,7 @@ def _request_for(doctor: User, request_id: int, role: str) -> ConnectionRequest:
     _verified_doctor(recipient_id if sender_id == doctor.pk else sender_id, "requestId")
     # The same lock as send and block take: a concurrent accept, block or reverse request waits,
     # then sees this one's outcome.
-    _lock_pair(sender_id, recipient_id)
+    lock_pair(sender_id, recipient_id)
     request = ConnectionRequest.objects.select_related("sender", "recipient").get(pk=request_id)
     if getattr(request, f"{role}_id") != doctor.pk:
         message = (
@@ -189,6 +191,22 @@ def accept_connection_request(recipient: User, request_id: int) -> ConnectionReq
     return request
 
 
+def ensure_connected(first: User, second: User) -> bool:
+    """Connect two doctors if they are not yet (accepting a mentorship does); any pending
+    request between them is settled as accepted. The caller holds :func:`lock_pair`. Returns
+    whether a new connection was made."""
+    if are_connected(first.pk, second.pk):
+        return False
+    Connection.objects.bulk_create(
+        [Connection(doctor=first, peer=second), Connection(doctor=second, peer=first)]
+    )
+    ConnectionRequest.objects.filter(
+        Q(sender=first, recipient=second) | Q(sender=second, recipient=first),
+        status=ConnectionRequest.Status.PENDING,
+    ).update(status=ConnectionRequest.Status.ACCEPTED, decided_at=timezone.now())
+    return True
+
+
 def decline_connection_request(recipient: User, request_id: int) -> ConnectionRequest:
     """Decline a request sent to you (the sender is not notified)."""
     recipient = require_verified_doctor(recipient)
@@ -227,7 +245,7 @@ def block_doctor(blocker: User, doctor_id: int) -> Block:
         raise ServiceError(NetworkErrorCode.SELF_ACTION, _("You cannot block yourself."), "doctorId")
     with transaction.atomic():
         other = _verified_doctor(doctor_id)
-        _lock_pair(blocker.pk, other.pk)
+        lock_pair(blocker.pk, other.pk)
         if Block.objects.filter(blocker=blocker, blocked=other).exists():
             raise ServiceError(
                 NetworkErrorCode.ALREADY_BLOCKED, _("You already blocked this doctor."), "doctorId"

@@ -49,6 +49,7 @@ def notify(
     case: Case | None = None,
     comment: Comment | None = None,
     connection_request: ConnectionRequest | None = None,
+    mentorship_id: int | None = None,
 ) -> Notification | None:
     """Notify ``recipient`` (returns None when not sent), unless they are the actor, muted
     ``kind``, or would not be shown it.
@@ -75,6 +76,7 @@ def notify(
                 case=case,
                 comment=comment,
                 connection_request=connection_request,
+                mentorship_id=mentorship_id,
             )
             # Written, then asked of the list's selector: the rule is not written a second time.
             if not notifications_of(recipient).filter(pk=notification.pk).exists():

@@ -1,0 +1,1 @@
+"""Writes: the quota policy, the mentorship lifecycle, activity, reminders, plans."""
