@@ -23,6 +23,7 @@ EMBEDDED_DATA_DIR = BASE_DIR / "var" / "pgdata"
 EMBEDDED_DATABASE = "tuyen"
 HOST = os.environ.get("TUYEN_HOST", "127.0.0.1")
 PORT = os.environ.get("TUYEN_PORT", "8000")
+MAX_CONNECTIONS = 300
 
 
 @contextlib.contextmanager
@@ -32,6 +33,12 @@ def embedded_database() -> Iterator[str]:
 
     EMBEDDED_DATA_DIR.parent.mkdir(parents=True, exist_ok=True)
     server = get_server(EMBEDDED_DATA_DIR, cleanup_mode="stop")
+    if "300" not in server.psql("SHOW max_connections;"):
+        # The mentorship concurrency tests open 200+ connections at once (the default is 100);
+        # the setting takes effect at the next start.
+        server.psql(f"ALTER SYSTEM SET max_connections = {MAX_CONNECTIONS};")
+        server.cleanup()
+        server = get_server(EMBEDDED_DATA_DIR, cleanup_mode="stop")
     info = server.get_postmaster_info()
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE}';")  # noqa: S608 (constant)
     if "(1 row)" not in exists:

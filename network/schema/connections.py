@@ -104,12 +104,16 @@ class ConnectedDoctor(DjangoObjectType):
 
 class ConnectionSuggestion(graphene.ObjectType):
     """A doctor you may know, with the reasons behind their rank:
-    score = 3 * sharedConnections + 2 * sharedSpecialties + 2 if sameProvince
+    score = 3 * sharedConnections + 3 * mentorshipTies + 2 * sharedSpecialties + 2 if sameProvince
     (or 1 if neighbouringProvince)."""
 
     doctor = graphene.Field(Doctor, required=True)
     score = graphene.Int(required=True)
     shared_connections = graphene.Int(required=True, description="Connections you have in common.")
+    mentorship_ties = graphene.Int(
+        required=True,
+        description="Active mentorships linking them to you or to your mentors and mentees.",
+    )
     shared_specialties = graphene.Int(required=True, description="Specialties you have in common.")
     same_province = graphene.Boolean(required=True, description="Works in your province.")
     neighbouring_province = graphene.Boolean(

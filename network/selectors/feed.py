@@ -1,12 +1,14 @@
 """The personalised feed: published cases the viewer may see, from the doctors they are
-connected to, from the specialties they follow, and their own, newest first.
+connected to, from their mentors and mentees, from the specialties they follow, and their own,
+newest first.
 
 :func:`feed_for` says which cases are in the feed; :func:`feed_page` fetches one page of it
 fast at country scale. Both start from the visibility rule (``cases_visible_to``), so a case
 the viewer may not see (hidden, deleted, a blocked author, connections-only or named cases
 not meant for them, drafts) never reaches the feed.
 
-Mentors and mentees are not a source yet: the mentorship app has no relations to read.
+A mentorship connects its two doctors when it starts, but either may later remove the
+connection while the mentorship goes on: mentors and mentees are a source of their own.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from django.db.models import BigIntegerField, Func, OuterRef, Q, QuerySet
 
 from accounts.models import User
 from accounts.services import is_verified_doctor
+from mentorship.models import Mentorship
+from mentorship.selectors.partners import ACTIVE as ACTIVE_MENTORSHIP
+from mentorship.selectors.partners import partner_ids
 from network.models import Case, Connection, SpecialtyFollow
 from network.selectors.cases import Viewer, cases_visible_to
 from network.selectors.connections import peer_ids
@@ -86,7 +91,12 @@ def feed_for(viewer: Viewer) -> QuerySet[Case]:
     followed = SpecialtyFollow.objects.filter(doctor_id=viewer.pk).values("specialty_id")
     return (
         visible.filter(published_at__isnull=False)
-        .filter(Q(author_id=viewer.pk) | Q(author_id__in=peer_ids(viewer.pk)) | Q(specialty_id__in=followed))
+        .filter(
+            Q(author_id=viewer.pk)
+            | Q(author_id__in=peer_ids(viewer.pk))
+            | Q(author_id__in=partner_ids(viewer.pk))
+            | Q(specialty_id__in=followed)
+        )
         .order_by(*NEWEST_FIRST)
     )
 
@@ -94,7 +104,8 @@ def feed_for(viewer: Viewer) -> QuerySet[Case]:
 def feed_page(viewer: Viewer, *, first: int, after: FeedPosition | None = None) -> QuerySet[Case]:
     """The next ``first`` cases of :func:`feed_for` after ``after``, fetched fast at scale.
 
-    The feed is the union of its sources (each connection, each followed specialty, oneself),
+    The feed is the union of its sources (each connection, mentor, mentee and followed
+    specialty, oneself),
     so its next ``first`` cases are among the next ``first`` visible ones of each source. Each
     source's are found by walking its own index (author or specialty, by publication time),
     and only those few hundred candidates are sorted: the cost follows the viewer's number of
@@ -118,6 +129,12 @@ def feed_page(viewer: Viewer, *, first: int, after: FeedPosition | None = None) 
 
     candidates = each(Connection.objects.filter(doctor_id=viewer.pk), author_id=OuterRef("peer_id")).union(
         each(SpecialtyFollow.objects.filter(doctor_id=viewer.pk), specialty_id=OuterRef("specialty_id")),
+        each(
+            Mentorship.objects.filter(ACTIVE_MENTORSHIP, mentor_id=viewer.pk), author_id=OuterRef("mentee_id")
+        ),
+        each(
+            Mentorship.objects.filter(ACTIVE_MENTORSHIP, mentee_id=viewer.pk), author_id=OuterRef("mentor_id")
+        ),
         newest(author_id=viewer.pk),
         all=True,
     )

@@ -1,16 +1,19 @@
 """People you may know: doctors to suggest connecting with, ranked by a transparent score.
 
-score = 3 * shared connections + 2 * shared specialties + 2 if in the same province
-        (or 1 if in a neighbouring province, see facilities.geography)
+score = 3 * shared connections + 3 * mentorship ties + 2 * shared specialties
+        + 2 if in the same province (or 1 if in a neighbouring province, see facilities.geography)
 
-Ties go to the oldest account (lowest id). Mentorship ties are not part of the score yet: the
-mentorship app has no relations to read.
+A mentorship tie is an active mentorship linking the candidate to the viewer or to one of the
+viewer's mentors or mentees: a fellow mentee of one's mentor, another mentor of one's mentee.
+Ties go to the oldest account (lowest id).
 
 Candidates are active verified doctors other than the viewer, not connected to them, not
 blocked either way, with no pending request either way. The score is computed in SQL, for
 nominated candidates only, so that a request never scans the whole country:
 
 * friends of friends (through the connection index: a few hundred rows);
+* the viewer's mentorship circle: their mentors and mentees and those doctors' own (a few
+  dozen at most: the quota policy caps every side);
 * colleagues: doctors sharing a specialty in the same province, and separately in the
   neighbouring provinces: at most ``COLLEAGUE_POOL`` of each, taken facility by facility
   (through the doctors-by-facility index, so the work is bounded by the pool, not by the
@@ -47,12 +50,16 @@ from accounts.models import User
 from accounts.selectors import verified_doctors_q, with_profile
 from accounts.services import require_verified_doctor
 from facilities.geography import neighbouring_provinces
+from mentorship.models import Mentorship
+from mentorship.selectors.partners import ACTIVE as ACTIVE_MENTORSHIP
+from mentorship.selectors.partners import partner_ids, ties_with
 from network.models import Block, Connection, ConnectionRequest
 from network.selectors.connections import peer_ids
 
 Viewer = AbstractBaseUser | AnonymousUser | None
 
 SHARED_CONNECTION_POINTS = 3
+MENTORSHIP_TIE_POINTS = 3
 SHARED_SPECIALTY_POINTS = 2
 SAME_PROVINCE_POINTS = 2
 NEIGHBOURING_PROVINCE_POINTS = 1
@@ -60,7 +67,14 @@ NEIGHBOURING_PROVINCE_POINTS = 1
 COLLEAGUE_POOL = 300
 
 # The annotations suggestions_for gives each doctor.
-REASONS = ("score", "shared_connections", "shared_specialties", "same_province", "neighbouring_province")
+REASONS = (
+    "score",
+    "shared_connections",
+    "mentorship_ties",
+    "shared_specialties",
+    "same_province",
+    "neighbouring_province",
+)
 
 DoctorSpecialty = User.specialties.through
 
@@ -127,7 +141,14 @@ def suggestions_for(viewer: Viewer) -> QuerySet[User]:
             .values_list("pk")[:COLLEAGUE_POOL]
         )
 
-    nominated = friends_of_friends.union(colleagues(same_province), colleagues(neighbours), all=True)
+    # Literal ids: a doctor has a handful of mentors and mentees.
+    circle = [doctor.pk, *partner_ids(doctor.pk)]
+    tied = Mentorship.objects.filter(ties_with(circle)).order_by()
+    mentorship_circle = tied.values_list("mentor_id").union(tied.values_list("mentee_id"), all=True)
+
+    nominated = friends_of_friends.union(
+        mentorship_circle, colleagues(same_province), colleagues(neighbours), all=True
+    )
     scored = (
         _candidates(doctor)
         .filter(pk__in=nominated)
@@ -140,6 +161,13 @@ def suggestions_for(viewer: Viewer) -> QuerySet[User]:
                 ),
                 default=Value(0),
             ),
+            # Mentorships between the candidate and someone of the viewer's circle.
+            mentorship_ties=_count(
+                Mentorship.objects.filter(ACTIVE_MENTORSHIP).filter(
+                    Q(mentor_id=OuterRef("pk"), mentee_id__in=circle)
+                    | Q(mentee_id=OuterRef("pk"), mentor_id__in=circle)
+                )
+            ),
             shared_specialties=_count(
                 DoctorSpecialty.objects.filter(user_id=OuterRef("pk"), specialty_id__in=my_specialties)
             ),
@@ -148,6 +176,7 @@ def suggestions_for(viewer: Viewer) -> QuerySet[User]:
         )
         .annotate(
             score=F("shared_connections") * SHARED_CONNECTION_POINTS
+            + F("mentorship_ties") * MENTORSHIP_TIE_POINTS
             + F("shared_specialties") * SHARED_SPECIALTY_POINTS
             + Case(
                 When(Q(same_province=True), then=Value(SAME_PROVINCE_POINTS)),
@@ -168,6 +197,7 @@ class Suggestion:
     doctor: User
     score: int
     shared_connections: int
+    mentorship_ties: int
     shared_specialties: int
     same_province: bool
     neighbouring_province: bool

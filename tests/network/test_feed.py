@@ -1,4 +1,5 @@
-"""The personalised feed: which cases it shows (connections, followed specialties, one's own),
+"""The personalised feed: which cases it shows (connections, mentors and mentees, followed
+specialties, one's own),
 what it never shows (every case the visibility rule hides), its order and its cursor pages,
 over the selectors and over GraphQL, in a constant number of queries."""
 
@@ -14,8 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User, VerificationStatus
+from mentorship.services.mentorships import end_mentorship
 from network.models import Case, SpecialtyFollow
 from network.selectors.feed import FeedPosition, feed_for, feed_page
+from network.services.connections import remove_connection
 from network.services.follows import follow_specialty, unfollow_specialty
 from tests import factories
 from tests.graphql import conftest as graphql_conftest
@@ -140,6 +143,32 @@ def test_connecting_brings_a_doctors_cases_into_the_feed(viewer, stranger):
     connect(viewer, stranger)
 
     assert feed_ids(viewer) == [case.pk]
+
+
+def test_mentors_and_mentees_cases_stay_in_the_feed_after_the_connection_is_removed(graphql):
+    mentor = factories.doctor(tier="central")
+    mentee = factories.doctor(tier="provincial")
+    factories.mentorship(mentor, mentee)  # starting it connects them
+    mentees_case = post(mentee, minutes_ago=2)
+    mentors_case = post(mentor, minutes_ago=1)
+    remove_connection(mentee, mentor.pk)
+
+    assert feed_ids(mentor) == [mentors_case.pk, mentees_case.pk]
+    assert feed_ids(mentee) == [mentors_case.pk, mentees_case.pk]
+    assert walk_pages(mentor, first=1) == feed_ids(mentor)
+    assert graphql_ids(graphql, mentee) == [case_gid(mentors_case), case_gid(mentees_case)]
+
+
+def test_an_ended_mentorship_is_no_source(viewer):
+    mentee = factories.doctor(tier="provincial")
+    mentor = factories.doctor(tier="central")
+    mentorship = factories.mentorship(mentor, mentee)
+    post(mentee, visibility=Case.Visibility.NETWORK)
+    remove_connection(mentor, mentee.pk)
+    end_mentorship(mentor, mentorship.public_id, reason="Kết thúc chương trình")
+
+    assert feed_ids(mentor) == []
+    assert walk_pages(mentor, first=5) == []
 
 
 # --- What it never shows -------------------------------------------------------------------------
@@ -269,7 +298,8 @@ def test_cursor_pages_stay_stable_when_a_case_is_published_between_pages(graphql
 
 
 def test_paging_through_a_mixed_feed_returns_exactly_the_feed(viewer):
-    """Every source's newest cases are looked up on their own (connections, specialties, own):
+    """Every source's newest cases are looked up on their own (connections, mentees, specialties,
+    own):
     pages must still be exactly the feed, however sources interleave and whatever they hide."""
     rng = random.Random(7)
     specialties = [
@@ -283,9 +313,12 @@ def test_paging_through_a_mixed_feed_returns_exactly_the_feed(viewer):
     strangers = [factories.doctor() for _ in range(4)]
     block(strangers[0], viewer)
     block(viewer, peers[3])
+    mentee = factories.doctor(tier="district")
+    factories.mentorship(viewer, mentee)
+    remove_connection(viewer, mentee.pk)  # a source as a mentee, not as a connection
     visibilities = list(Case.Visibility)
     for minute in range(120):
-        author = rng.choice([viewer, *peers, *strangers])
+        author = rng.choice([viewer, *peers, *strangers, mentee])
         extra: dict[str, Any] = {}
         roll = rng.random()
         if roll < 0.05:

@@ -14,9 +14,10 @@ from vietnam_provinces import Province as SourceProvince
 
 from accounts.models import VerificationStatus
 from facilities.geography import PROVINCE_ADJACENCY, neighbouring_provinces, read_province_adjacency
+from facilities.models import Tier
 from network.models import Block, Connection, ConnectionRequest
 from network.selectors import suggestions
-from network.selectors.suggestions import suggestion_page, suggestions_for
+from network.selectors.suggestions import MENTORSHIP_TIE_POINTS, suggestion_page, suggestions_for
 from tests import factories
 from tests.graphql import conftest as graphql_conftest
 from tests.graphql.conftest import data_of, error_codes, gid
@@ -72,8 +73,8 @@ def link(first, second) -> None:
     )
 
 
-def doctor_in(province_code: int, *specialties, **extra):
-    place = factories.facility(province=factories.province(province_code, f"Tỉnh {province_code}"))
+def doctor_in(province_code: int, *specialties, tier: str = Tier.CENTRAL, **extra):
+    place = factories.facility(tier, province=factories.province(province_code, f"Tỉnh {province_code}"))
     doc = factories.doctor(facility=place, **extra)
     doc.specialties.add(*specialties)
     return doc
@@ -276,3 +277,31 @@ def test_suggestions_over_graphql_cost_the_same_for_1_and_50(
     with django_assert_max_num_queries(len(small)):
         data = data_of(graphql(SUGGESTIONS, {"first": 50}))
     assert len(data["connectionSuggestions"]["edges"]) == 50
+
+
+def test_mentorship_ties_nominate_and_rank_doctors_around_ones_mentorships(specialties):
+    mentee = doctor_in(CA_MAU, tier=Tier.PROVINCIAL)
+    mentor = doctor_in(HA_NOI, tier=Tier.CENTRAL)
+    factories.mentorship(mentor, mentee)
+    fellow_mentee = doctor_in(HA_NOI, tier=Tier.DISTRICT)
+    factories.mentorship(mentor, fellow_mentee)
+    co_mentor = doctor_in(HA_NOI, tier=Tier.CENTRAL)
+    factories.mentorship(co_mentor, mentee)
+    unrelated = doctor_in(HA_NOI, tier=Tier.DISTRICT)
+    factories.mentorship(doctor_in(HA_NOI, tier=Tier.CENTRAL), unrelated)
+    # Starting a mentorship connects the pair; without those connections only the ties remain.
+    Connection.objects.all().delete()
+
+    def ties(viewer):
+        return {
+            row.doctor: (row.mentorship_ties, row.shared_connections, row.score)
+            for row in suggestion_page(viewer, offset=0, limit=20)
+        }
+
+    tie_alone = (1, 0, MENTORSHIP_TIE_POINTS)
+    # One's mentors, and a fellow mentee of one's mentor (Cà Mau is far from Hà Nội).
+    assert ties(mentee) == {mentor: tie_alone, co_mentor: tie_alone, fellow_mentee: tie_alone}
+    # One's mentees, and another mentor of one's mentee (same province: + 2).
+    same_province = (1, 0, MENTORSHIP_TIE_POINTS + 2)
+    assert ties(mentor) == {mentee: tie_alone, fellow_mentee: same_province, co_mentor: same_province}
+    assert unrelated not in ties(mentor)
