@@ -7,6 +7,7 @@ CI=true it fails them.
 
 from __future__ import annotations
 
+import importlib
 import os
 import socket
 import subprocess
@@ -25,6 +26,21 @@ def require_service(name: str, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{name} is required under CI=true: {reason}")
     pytest.skip(f"{name} unavailable: {reason}")
+
+
+@pytest.fixture(autouse=True)
+def _data_migration_rows(request: pytest.FixtureRequest, _django_db_marker: None) -> None:
+    """Rows data migrations load (the default quota policy), present in every test's database:
+    pytest-django empties the database after each transactional test, migrations' rows too."""
+    uses_database = "_django_db_helper" in request.fixturenames or request.node.get_closest_marker(
+        "django_db"
+    )
+    if not uses_database:
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django.apps import apps
+
+    importlib.import_module("mentorship.migrations.0002_default_quota_policy").load_default_policy(apps, None)
 
 
 @pytest.fixture(autouse=True)

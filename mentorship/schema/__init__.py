@@ -4,5 +4,14 @@ from __future__ import annotations
 
 import graphene
 
-MENTORSHIP_QUERY_ROOTS: tuple[type[graphene.ObjectType], ...] = ()
-MENTORSHIP_MUTATION_ROOTS: tuple[type[graphene.ObjectType], ...] = ()
+from mentorship.schema.mentorships import MentorshipsMutation, MentorshipsQuery
+from mentorship.schema.policy import PolicyMutation, PolicyQuery
+
+MENTORSHIP_QUERY_ROOTS: tuple[type[graphene.ObjectType], ...] = (
+    MentorshipsQuery,
+    PolicyQuery,
+)
+MENTORSHIP_MUTATION_ROOTS: tuple[type[graphene.ObjectType], ...] = (
+    MentorshipsMutation,
+    PolicyMutation,
+)

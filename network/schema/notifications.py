@@ -13,7 +13,7 @@ from typing import Any
 
 import graphene
 from channels.db import database_sync_to_async
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from graphql import GraphQLResolveInfo
 from graphql_relay import to_global_id
 
@@ -49,6 +49,7 @@ class Notification(ModelNode):
     case_id = graphene.ID(description="Global ID of the Case it is about, if any.")
     comment_id = graphene.ID(description="Global ID of the Comment it is about, if any.")
     connection_request_id = graphene.ID(description="Global ID of the ConnectionRequest it is about, if any.")
+    mentorship_id = graphene.ID(description="Global ID of the Mentorship it is about, if any.")
 
     class Meta:
         model = network_models.Notification
@@ -58,7 +59,10 @@ class Notification(ModelNode):
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet[Any], info: GraphQLResolveInfo) -> QuerySet[Any]:
-        return selectors.notifications_of(viewer(info), queryset)
+        # The mentorship's public id comes with the row (a join), as the case's does.
+        return selectors.notifications_of(viewer(info), queryset).annotate(
+            mentorship_public_id=F("mentorship__public_id")
+        )
 
     @staticmethod
     def resolve_id(root: network_models.Notification, info: GraphQLResolveInfo) -> str:
@@ -89,6 +93,18 @@ class Notification(ModelNode):
     ) -> str | None:
         request_id = root.connection_request_id
         return to_global_id("ConnectionRequest", str(request_id)) if request_id else None
+
+    @staticmethod
+    def resolve_mentorship_id(root: network_models.Notification, info: GraphQLResolveInfo) -> str | None:
+        if root.mentorship_id is None:
+            return None
+        # Annotated by get_queryset; a notification loaded elsewhere (the subscription's event)
+        # reads the mentorship's public id in one query.
+        public_id = getattr(root, "mentorship_public_id", None)
+        if public_id is None:
+            mentorship = root.mentorship
+            public_id = mentorship.public_id if mentorship is not None else None
+        return to_global_id("Mentorship", str(public_id)) if public_id else None
 
 
 class NotificationPreference(graphene.ObjectType):

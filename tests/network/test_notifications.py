@@ -8,6 +8,7 @@ and its actor is not blocked either way; the list and the unread count always ag
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +20,8 @@ from django.utils import timezone, translation
 
 from accounts.models import User, VerificationStatus
 from common.errors import ServiceError
+from facilities.models import Tier
+from mentorship.models import Mentorship
 from network.models import (
     AgeBand,
     Block,
@@ -54,7 +57,7 @@ COMMENT_BODY = "Nên làm lại hs-troponin sau 3 giờ trước khi quyết đ�
 CLINICAL_TEXT = (CASE_TITLE, PRESENTING_PROBLEM, QUESTION, COMMENT_BODY, "troponin", "đau ngực")
 
 NOTIFICATION_FIELDS = """
-    id kind title createdAt readAt isRead caseId commentId connectionRequestId
+    id kind title createdAt readAt isRead caseId commentId connectionRequestId mentorshipId
     actor { id fullName title facility { name province { name } } specialties { code name } }
 """
 NOTIFICATIONS = f"""query ($first: Int!, $after: String, $unreadOnly: Boolean) {{
@@ -171,6 +174,25 @@ def one_of_each_kind(viewer: User, peer: User) -> dict[str, Notification]:
         "Ca bệnh của bạn đã bị ẩn",
         case=Case.objects.get(pk=moderated.pk),
     )
+    mentorship = Mentorship.objects.create(
+        mentor=peer,
+        mentee=viewer,
+        mentor_tier=Tier.CENTRAL,
+        mentee_tier=Tier.PROVINCIAL,
+        proposed_by=peer,
+        proposed_as=Mentorship.Proposer.MENTOR,
+        expires_at=timezone.now() + timedelta(days=14),
+    )
+    for kind, title in (
+        (NotificationKind.MENTORSHIP_PROPOSED, "BS. Trần Minh đề nghị kèm cặp"),
+        (NotificationKind.MENTORSHIP_STARTED, "Kèm cặp với BS. Trần Minh đã bắt đầu"),
+        (NotificationKind.MENTORSHIP_DECLINED, "BS. Trần Minh đã từ chối kèm cặp"),
+        (NotificationKind.MENTORSHIP_ENDED, "Kèm cặp với BS. Trần Minh đã kết thúc"),
+    ):
+        sent[kind] = notify(viewer, kind, title, actor=peer, mentorship_id=mentorship.pk)
+    sent[NotificationKind.QUOTA_REMINDER] = notify(
+        viewer, NotificationKind.QUOTA_REMINDER, "Bạn còn thiếu 2 học viên kèm cặp"
+    )
     assert all(sent.values()), sent
     return sent
 
@@ -210,9 +232,14 @@ def test_every_kind_is_listed_with_ids_and_its_title_and_no_clinical_text(graphq
             if notification.connection_request_id
             else None
         )
+        assert node["mentorshipId"] == (
+            gid("Mentorship", notification.mentorship.public_id) if notification.mentorship_id else None
+        )
     assert nodes["CASE_COMMENTED"]["actor"]["id"] == gid("Doctor", peer.public_id)
     assert nodes["CASE_COMMENTED"]["actor"]["specialties"] == [{"code": "cardiology", "name": "Tim mạch"}]
     assert nodes["CONTENT_MODERATED"]["actor"] is None
+    assert nodes["MENTORSHIP_STARTED"]["actor"]["id"] == gid("Doctor", peer.public_id)
+    assert nodes["QUOTA_REMINDER"]["actor"] is None and nodes["QUOTA_REMINDER"]["mentorshipId"] is None
     # A mention is linked to the case it was made on, for the client to open.
     assert nodes["MENTIONED"]["caseId"] == nodes["COMMENT_REPLIED"]["caseId"]
 
