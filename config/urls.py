@@ -12,6 +12,7 @@ urlpatterns = [
     path("_allauth/", include("allauth.headless.urls")),
     path("doctors/", include("accounts.urls")),
     path("network/", include("network.urls")),
+    path("audit/", include("mentorship.urls")),
     path("graphql/", graphql_view, name="graphql"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
