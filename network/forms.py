@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from facilities.models import Specialty
 from network.models import AgeBand, Case, ContentReport, NotificationKind, Sex
+from network.services.moderation import MAX_REASON_LENGTH
 
 # Separates ICD-10 codes and tags in their one-line inputs.
 LIST_SEPARATOR = ","
@@ -27,6 +28,15 @@ LIST_SEPARATOR = ","
 def display_name(doctor: User) -> str:
     """A doctor's name as others see it (never the e-mail address ``str(user)`` falls back to)."""
     return doctor.full_name or str(_("A doctor"))
+
+
+def mention_text(doctor: User) -> str:
+    """What the mention picker writes into a comment for ``doctor``: "@" and the given name (the
+    name's last word, as colleagues address each other). Never the full name: the identifier
+    guard would take a full Vietnamese name in a comment for a patient's. The mention itself is
+    sent as the doctor's id."""
+    words = display_name(doctor).split()
+    return f"@{words[-1]}" if words else "@"
 
 
 def specialty_name(specialty: Specialty) -> str:
@@ -164,9 +174,36 @@ class AttachmentForm(forms.Form):
     caption = FreeTextField(label=_("Caption"))
 
 
+class PublicIdListField(forms.Field):
+    """Public ids sent as repeated inputs of one name (``mentions=<uuid>&mentions=<uuid>``), in
+    order, without repeats."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": _("Unknown doctor.")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> list[uuid.UUID]:
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        try:
+            return list(dict.fromkeys(uuid.UUID(str(item)) for item in values if str(item).strip()))
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
 class CommentForm(forms.Form):
     body = FreeTextField(label=_("Comment"), widget=_textarea(3))
     parent = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    # Doctors to notify, as ``add_comment``'s ``mention_ids``: the mention picker adds one
+    # checked box per doctor chosen; unticking one drops the mention.
+    mentions = PublicIdListField(label=_("Mentioned doctors"))
+
+    # Service field name -> form field name.
+    service_fields = {"mentionIds": "mentions", "parentId": "parent"}
 
 
 class CommentEditForm(forms.Form):
@@ -176,6 +213,28 @@ class CommentEditForm(forms.Form):
 class ReportForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=ContentReport.Reason.choices)
     details = forms.CharField(label=_("Details"), required=False, widget=_textarea(2))
+
+
+class HideContentForm(forms.Form):
+    """A moderator hides the reported case or comment; the author is told the reason."""
+
+    reason = forms.CharField(
+        label=_("Reason for hiding (the author will see it)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": MAX_REASON_LENGTH}),
+    )
+
+
+class DismissReportForm(forms.Form):
+    """A moderator closes a report without action."""
+
+    note = forms.CharField(
+        label=_("Note (optional, for moderators)"),
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "maxlength": ContentReport._meta.get_field("resolution_note").max_length}
+        ),
+    )
 
 
 class ConnectForm(forms.Form):

@@ -1,5 +1,5 @@
-"""The network's web endpoints, mounted at /network/: the doctors' pages (``network.web``) and
-the attachment download (``network.views``)."""
+"""The network's web endpoints, mounted at /network/: the doctors' and moderators' pages
+(``network.web``) and the attachment download (``network.views``)."""
 
 from django.urls import path
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("cases/<uuid:case_id>/delete/", web.case_delete, name="case_delete"),
     path("cases/<uuid:case_id>/report/", web.case_report, name="case_report"),
     path("cases/<uuid:case_id>/comments/", web.comment_add, name="comment_add"),
+    path("cases/<uuid:case_id>/mentionable/", web.case_mentionable, name="case_mentionable"),
     # Comments
     path("comments/<uuid:comment_id>/edit/", web.comment_edit, name="comment_edit"),
     path("comments/<uuid:comment_id>/delete/", web.comment_delete, name="comment_delete"),
@@ -55,6 +56,10 @@ urlpatterns = [
     ),
     path("specialties/follow/", web.follow_specialty, name="follow_specialty"),
     path("specialties/<int:specialty_id>/unfollow/", web.unfollow_specialty, name="unfollow_specialty"),
+    # Moderation (moderators only)
+    path("moderation/", web.moderation_queue_page, name="moderation"),
+    path("moderation/reports/<int:report_id>/hide/", web.moderation_hide, name="moderation_hide"),
+    path("moderation/reports/<int:report_id>/dismiss/", web.moderation_dismiss, name="moderation_dismiss"),
     # Notifications
     path("notifications/", web.notifications, name="notifications"),
     path("notifications/read-all/", web.notifications_read_all, name="notifications_read_all"),

@@ -21,13 +21,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.forms import add_service_errors
 from accounts.models import User
@@ -41,9 +41,13 @@ from network.forms import (
     CommentEditForm,
     CommentForm,
     ConnectForm,
+    DismissReportForm,
     FollowSpecialtyForm,
+    HideContentForm,
     NotificationPreferencesForm,
     ReportForm,
+    display_name,
+    mention_text,
 )
 from network.identifier_guard import KIND_LABELS, IdentifierKind
 from network.models import Case, ConnectionRequest, Notification
@@ -59,6 +63,8 @@ from network.selectors.connections import (
     outgoing_requests,
 )
 from network.selectors.feed import FeedPosition, feed_page
+from network.selectors.mentions import mentionable_doctors
+from network.selectors.moderation import moderation_queue
 from network.selectors.notifications import notification_preferences, notifications_of, unread_count
 from network.selectors.suggestions import suggestion_page
 from network.services import cases as case_services
@@ -311,6 +317,7 @@ def _render_case(
     case: Case,
     comment_form: CommentForm | None = None,
     previews: dict[str, list[Segment]] | None = None,
+    mentioned: Sequence[MentionChip] = (),
 ) -> HttpResponse:
     comments = Paginator(comments_of_case(doctor, case.pk), COMMENTS_PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -325,6 +332,7 @@ def _render_case(
         "revisions": _revision_rows(case) if is_author else [],
         "comment_form": comment_form or CommentForm(),
         "comment_preview": (previews or {}).get("body"),
+        "mentioned": mentioned,
         "report_form": ReportForm(),
     }
     return render(request, "network/case_detail.html", context)
@@ -491,18 +499,77 @@ def comment_add(request: HttpRequest, doctor: User, case_id: uuid.UUID) -> HttpR
     if form.is_valid():
         parent = form.cleaned_data["parent"]
         parent_key = _comment_ref(doctor, parent).pk if parent else None
+        mention_ids = form.cleaned_data["mentions"]
         try:
             comment = comment_services.add_comment(
-                doctor, case.pk, form.cleaned_data["body"], parent_id=parent_key
+                doctor, case.pk, form.cleaned_data["body"], parent_id=parent_key, mention_ids=mention_ids
             )
         except ServiceError as refusal:
-            if any(problem.code == NetworkErrorCode.NOT_FOUND for problem in refusal.errors):
+            # An unknown mentioned doctor is the form's problem; anything else missing is a 404.
+            if any(
+                problem.code == NetworkErrorCode.NOT_FOUND and problem.field != "mentionIds"
+                for problem in refusal.errors
+            ):
                 raise Http404 from refusal
-            previews = show_refusal(form, refusal, {"body": form.cleaned_data["body"]})
-            return _render_case(request, doctor, case, form, previews)
+            previews = show_refusal(
+                form, refusal, {"body": form.cleaned_data["body"]}, CommentForm.service_fields
+            )
+            return _render_case(request, doctor, case, form, previews, _mentioned(doctor, mention_ids))
         messages.success(request, _("Your comment is posted."))
         return redirect(_case_url(case.public_id, comment.public_id))
     return _render_case(request, doctor, case, form)
+
+
+@dataclass(frozen=True)
+class MentionChip:
+    """A doctor chosen in the mention picker, as its ticked box shows them."""
+
+    public_id: uuid.UUID
+    name: str
+    mention: str  # the text the picker wrote for them ("@Sơn")
+
+
+def _mentioned(doctor: User, mention_ids: Sequence[uuid.UUID]) -> list[MentionChip]:
+    """The doctors a refused comment mentioned, to show them again (ticked) with the form."""
+    if not mention_ids:
+        return []
+    found = {
+        person.public_id: person
+        for person in doctors_visible_to(doctor, User.objects.filter(public_id__in=mention_ids))
+    }
+    return [
+        MentionChip(public_id, display_name(found[public_id]), mention_text(found[public_id]))
+        for public_id in mention_ids
+        if public_id in found
+    ]
+
+
+@require_GET
+@verified_doctor_page
+def case_mentionable(request: HttpRequest, doctor: User, case_id: uuid.UUID) -> JsonResponse:
+    """The mention picker's suggestions for a comment on the case: ``?q=`` the start of a name;
+    JSON ``{"results": [{"id", "name", "title", "facility", "mention"}]}``, at most
+    ``MENTION_SUGGESTIONS``, each a doctor ``add_comment`` accepts in ``mention_ids``."""
+    case = cases_visible_to(doctor).filter(public_id=case_id).only("pk", "author_id", "visibility").first()
+    if case is None:
+        raise Http404
+    people = mentionable_doctors(doctor, case, request.GET.get("q", ""))
+    response = JsonResponse(
+        {
+            "results": [
+                {
+                    "id": str(person.public_id),
+                    "name": display_name(person),
+                    "title": person.title,
+                    "facility": person.facility.name if person.facility else "",
+                    "mention": mention_text(person),
+                }
+                for person in people
+            ]
+        }
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @verified_doctor_page
@@ -815,3 +882,94 @@ def notification_preferences_save(request: HttpRequest, doctor: User) -> HttpRes
     else:
         messages.error(request, _("Choose kinds of notification from the list."))
     return redirect("network:notifications")
+
+
+# --- Moderation ------------------------------------------------------------------------------------
+
+
+def moderator_page(view: View) -> View:
+    """Sign-in first, then the moderators' rule (``moderation.require_moderator``, as GraphQL's
+    moderation fields apply it): the view receives the moderator after the request. Anyone else
+    gets the 403 page. Staff reach no page without an authenticator app
+    (``accounts.middleware.StaffMFARequiredMiddleware``)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            moderator = moderation.require_moderator(request.user)
+        except ServiceError as refusal:
+            raise PermissionDenied(str(refusal)) from refusal
+        return view(request, moderator, *args, **kwargs)
+
+    return wrapper
+
+
+@moderator_page
+def moderation_queue_page(request: HttpRequest, moderator: User) -> HttpResponse:
+    """Open reports, oldest first (``moderation_queue``), each with the reported case or comment
+    as moderators see it, and the forms to hide it or dismiss the report."""
+    page = Paginator(moderation_queue(moderator), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "hide_form": HideContentForm(),
+        "dismiss_form": DismissReportForm(),
+    }
+    return render(request, "network/moderation_queue.html", context)
+
+
+def _moderate(request: HttpRequest, action: Callable[[], object], success: str) -> None:
+    """Run a moderation service: say what happened, or why not (moderators see every refusal,
+    content gone meanwhile included, as a message on the queue)."""
+    try:
+        action()
+    except ServiceError as refusal:
+        for problem in refusal.errors:
+            messages.error(request, problem.message)
+    else:
+        messages.success(request, success)
+
+
+def _back_to_queue(request: HttpRequest) -> HttpResponse:
+    return _back(request, reverse("network:moderation"))
+
+
+@require_POST
+@moderator_page
+def moderation_hide(request: HttpRequest, moderator: User, report_id: int) -> HttpResponse:
+    """Hide what an open report is about (``hide_case`` / ``hide_comment``), with the reason the
+    author is told; every open report on it is resolved."""
+    target = moderation_queue(moderator).filter(pk=report_id).values_list("case_id", "comment_id").first()
+    if target is None:
+        messages.error(request, _("This report was already resolved."))
+        return _back_to_queue(request)
+    case_key, comment_key = target
+    form = HideContentForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if comment_key is not None:
+        _moderate(
+            request,
+            lambda: moderation.hide_comment(moderator, comment_key, reason),
+            _("The comment is hidden and its author told why."),
+        )
+    else:
+        _moderate(
+            request,
+            lambda: moderation.hide_case(moderator, case_key, reason),
+            _("The case is hidden and its author told why."),
+        )
+    return _back_to_queue(request)
+
+
+@require_POST
+@moderator_page
+def moderation_dismiss(request: HttpRequest, moderator: User, report_id: int) -> HttpResponse:
+    """Close a report without action (``dismiss_report``)."""
+    form = DismissReportForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    _moderate(
+        request,
+        lambda: moderation.dismiss_report(moderator, report_id, note),
+        _("The report is dismissed."),
+    )
+    return _back_to_queue(request)

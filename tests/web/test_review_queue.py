@@ -42,8 +42,9 @@ def test_the_queue_lists_pending_submissions_in_constant_queries(
     factories.doctor()  # verified: not in the queue
     client = signed_in(verifier)
 
-    # Session, user, the verifier's two permission lookups, count, rows, specialties.
-    with django_assert_max_num_queries(8):
+    # Session, user, the verifier's two permission lookups, count, rows, specialties, and the
+    # menu's look for a staff member's audit grant.
+    with django_assert_max_num_queries(9):
         response = client.get(QUEUE)
 
     assert [row.pk for row in response.context["page"]] == [submission.pk for submission in submissions]
@@ -60,8 +61,9 @@ def test_the_verified_list_is_searchable_in_constant_queries(
     pending_submission()
     client = signed_in(verifier)
 
-    # Session, user, the verifier's two permission lookups, count, rows.
-    with django_assert_max_num_queries(7):
+    # Session, user, the verifier's two permission lookups, count, rows, and the menu's look
+    # for a staff member's audit grant.
+    with django_assert_max_num_queries(8):
         response = client.get(VERIFIED)
 
     assert {row.doctor_id for row in response.context["page"]} == {doctor.pk for doctor in doctors}
