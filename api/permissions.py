@@ -16,6 +16,7 @@ from graphql import GraphQLResolveInfo
 from accounts import services
 from accounts.models import User
 from common.errors import CommonErrorCode, ServiceError
+from mentorship.services.permissions import require_mentorship_admin
 
 
 def viewer(info: GraphQLResolveInfo) -> User | None:
@@ -49,3 +50,9 @@ def verified_doctor_required(info: GraphQLResolveInfo) -> User:
 def verifier_required(info: GraphQLResolveInfo) -> User:
     """Reviewing doctors' licences: see ``accounts.services.require_verifier``."""
     return services.require_verifier(viewer(info))
+
+
+def mentorship_admin_required(info: GraphQLResolveInfo) -> User:
+    """Publishing policies, planning, proposing for others: see
+    ``mentorship.services.permissions.require_mentorship_admin``."""
+    return require_mentorship_admin(viewer(info))

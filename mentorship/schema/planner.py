@@ -6,7 +6,7 @@ the rules live in ``mentorship.services.planner``. Plans are named by their glob
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 import graphene
 from django.db.models import QuerySet
@@ -15,25 +15,20 @@ from graphql import GraphQLError, GraphQLResolveInfo
 from accounts.models import User
 from accounts.schema import Doctor
 from api.mutations import BaseMutation
-from api.permissions import viewer
+from api.permissions import mentorship_admin_required, viewer
 from api.relay import ModelNode, PaginatedConnectionField, instance_from_global_id
 from common.errors import CommonErrorCode, ServiceError
 from facilities.schema import Specialty, TierEnum
 from mentorship import models as mentorship_models
 from mentorship.schema.errors import MentorshipError
 from mentorship.services import planner as services
-from mentorship.services.permissions import is_mentorship_admin, require_mentorship_admin
+from mentorship.services.permissions import is_mentorship_admin
 
 MentorshipPlanStatusEnum = graphene.Enum.from_enum(
     mentorship_models.MentorshipPlan.Status,
     name="MentorshipPlanStatus",
     description="DRAFT until an administrator APPLIES it (every pair proposed) or DISCARDS it.",
 )
-
-
-def mentorship_admin_required(info: GraphQLResolveInfo) -> User:
-    """Running, reviewing, applying plans: see ``require_mentorship_admin``."""
-    return require_mentorship_admin(viewer(info))
 
 
 class PlannedPair(ModelNode):
@@ -157,43 +152,44 @@ class RunMentorshipPlan(BaseMutation):
         return cls(plan=services.run_plan(user))
 
 
-class ApplyMentorshipPlan(BaseMutation):
+class PlanDecision(BaseMutation):
+    """A decision on a draft plan; the payload returns it. Each subclass names the service that
+    makes it (``service(user, plan_public_id)``)."""
+
+    plan = graphene.Field(MentorshipPlan)
+    service: ClassVar[staticmethod[[User, uuid.UUID], mentorship_models.MentorshipPlan]]
+
+    class Arguments:
+        plan_id = graphene.ID(required=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def perform_mutation(cls, root: Any, info: GraphQLResolveInfo, user: User | None, **data: Any) -> Any:
+        assert user is not None
+        return cls(plan=cls.service(user, _plan_key(info, data["plan_id"])))
+
+
+class ApplyMentorshipPlan(PlanDecision):
     """Propose every pair of a draft plan (both doctors then accept or decline), all or none:
     PLAN_STALE when any pair is no longer valid."""
 
-    plan = graphene.Field(MentorshipPlan)
-
-    class Arguments:
-        plan_id = graphene.ID(required=True)
+    service = staticmethod(services.apply_plan)
 
     class Meta:
         error_type = MentorshipError
         permission = mentorship_admin_required
 
-    @classmethod
-    def perform_mutation(
-        cls, root: Any, info: GraphQLResolveInfo, user: User | None, **data: Any
-    ) -> ApplyMentorshipPlan:
-        return cls(plan=services.apply_plan(user, _plan_key(info, data["plan_id"])))
 
-
-class DiscardMentorshipPlan(BaseMutation):
+class DiscardMentorshipPlan(PlanDecision):
     """Set a draft plan aside; nothing is proposed."""
 
-    plan = graphene.Field(MentorshipPlan)
-
-    class Arguments:
-        plan_id = graphene.ID(required=True)
+    service = staticmethod(services.discard_plan)
 
     class Meta:
         error_type = MentorshipError
         permission = mentorship_admin_required
-
-    @classmethod
-    def perform_mutation(
-        cls, root: Any, info: GraphQLResolveInfo, user: User | None, **data: Any
-    ) -> DiscardMentorshipPlan:
-        return cls(plan=services.discard_plan(user, _plan_key(info, data["plan_id"])))
 
 
 class PlannerMutation(graphene.ObjectType):

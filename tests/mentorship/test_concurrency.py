@@ -4,10 +4,8 @@ maximum start; every other one is refused with the quota's code; the database ag
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +22,7 @@ from mentorship.models import Mentorship
 from mentorship.selectors.policy import policy_in_force, quota
 from mentorship.services.mentorships import accept_mentorship
 from tests import factories
+from tests.concurrency import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,7 +30,6 @@ RACERS = 200
 ROUNDS = 2
 # The racers' connections, the test's own, and a margin for anything else on the server.
 CONNECTIONS_NEEDED = RACERS + 10
-THREAD_TIMEOUT = 180
 
 
 @pytest.fixture(autouse=True)
@@ -45,31 +43,6 @@ def _enough_connections() -> None:
             f"{CONNECTIONS_NEEDED} (one connection per racing thread). Raise it as .ci/run does "
             "(e.g. `postgres -c max_connections=300`)."
         )
-
-
-def race(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run each call on its own thread and database connection, all released by one barrier;
-    each call's result, or the exception it raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        try:
-            connection.ensure_connection()  # connected before the start, so all start together
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=THREAD_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a racing thread did not finish"
-    return results
 
 
 def outcomes(results: list[Any]) -> Counter[str]:
@@ -131,7 +104,7 @@ def test_two_hundred_mentees_accepting_one_mentor_at_once_fill_exactly_the_tier_
         offers = proposals([(mentor, mentee) for mentee in mentees], Mentorship.Proposer.MENTOR)
 
         results = race(
-            [
+            *[
                 lambda mentee=mentee, offer=offer: accept_mentorship(mentee, offer.public_id)
                 for mentee, offer in zip(mentees, offers, strict=True)
             ]
@@ -156,7 +129,7 @@ def test_two_hundred_mentors_accepting_one_mentee_at_once_give_exactly_the_maxim
         asks = proposals([(mentor, mentee) for mentor in mentors], Mentorship.Proposer.MENTEE)
 
         results = race(
-            [
+            *[
                 lambda mentor=mentor, ask=ask: accept_mentorship(mentor, ask.public_id)
                 for mentor, ask in zip(mentors, asks, strict=True)
             ]

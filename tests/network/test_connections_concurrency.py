@@ -3,44 +3,20 @@ pair ends with at most one pending request and at most one connection (two rows)
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from common.errors import ServiceError
 from network.errors import NetworkErrorCode
 from network.models import Block, Connection, ConnectionRequest
 from network.services import connections as services
 from tests import factories
+from tests.concurrency import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROUNDS = 5
-
-
-def race(*calls: Callable[[], Any]) -> list[Any]:
-    """Run ``calls`` in threads released at the same moment; each result, or the error raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def codes(results: list[Any]) -> list[str]:
