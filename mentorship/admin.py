@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from common.admin import ReadOnlyAdmin
+from common.admin import ReadOnlyAdmin, ReadOnlyInline
 from common.errors import ServiceError
 from mentorship.models import ComplianceAuditor, Mentorship, MentorshipActivity, QuotaPolicy, QuotaRule
 from mentorship.services.auditors import grant_auditor, revoke_auditor, scope_problems
@@ -30,18 +30,9 @@ class MentorshipAdminAccess:
         return super().has_view_permission(request, obj) or is_mentorship_admin(request.user)  # type: ignore[misc]
 
 
-class QuotaRuleInline(admin.TabularInline):
+class QuotaRuleInline(ReadOnlyInline):
     model = QuotaRule
     fields = ("mentor_tier", "mentee_tier", "required", "maximum")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(QuotaPolicy)
@@ -69,18 +60,9 @@ class FlaggedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class MentorshipActivityInline(admin.TabularInline):
+class MentorshipActivityInline(ReadOnlyInline):
     model = MentorshipActivity
     fields = ("kind", "subject_id", "occurred_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Mentorship)
