@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from api.views import graphql_view
 from config.views import home
+from mentorship.urls import doctor_urlpatterns as mentoring_urlpatterns
 
 urlpatterns = [
     path("", home, name="home"),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("doctors/", include("accounts.urls")),
     path("network/", include("network.urls")),
     path("audit/", include("mentorship.urls")),
+    path("mentorship/", include((mentoring_urlpatterns, "mentoring"))),
     path("graphql/", graphql_view, name="graphql"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
