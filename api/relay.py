@@ -23,6 +23,7 @@ from graphene import relay
 from graphene_django import DjangoConnectionField, DjangoObjectType
 from graphene_django import settings as graphene_django_settings
 from graphql import GraphQLError, GraphQLResolveInfo
+from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 from graphql_relay import cursor_to_offset, from_global_id
 
 from common.errors import CommonErrorCode, ServiceError
@@ -198,3 +199,38 @@ def page_size_problem(field_name: str, first: Any, last: Any) -> tuple[str, str]
                 PAGE_SIZE_OUT_OF_RANGE,
             )
     return None
+
+
+def selected_fields(info: GraphQLResolveInfo, *path: str) -> set[str]:
+    """Names of the fields the operation selects below the resolving field, at ``path``
+    (e.g. ``"edges", "node"``), through fragments; aliases resolved to field names.
+
+    For selectors that load only what is asked for. It errs on the side of loading: a field
+    under ``@skip``/``@include`` counts as selected.
+    """
+    level: list[SelectionSetNode] = [node.selection_set for node in info.field_nodes if node.selection_set]
+    for name in path:
+        level = [
+            field.selection_set
+            for field in _fields_of(info, level)
+            if field.name.value == name and field.selection_set is not None
+        ]
+    return {field.name.value for field in _fields_of(info, level)}
+
+
+def _fields_of(info: GraphQLResolveInfo, selection_sets: list[SelectionSetNode]) -> list[FieldNode]:
+    fields: list[FieldNode] = []
+    pending = list(selection_sets)
+    seen_fragments: set[str] = set()
+    while pending:
+        for selection in pending.pop().selections:
+            if isinstance(selection, FieldNode):
+                fields.append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                pending.append(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen_fragments:
+                seen_fragments.add(selection.name.value)
+                fragment = info.fragments.get(selection.name.value)
+                if fragment is not None:
+                    pending.append(fragment.selection_set)
+    return fields

@@ -126,6 +126,15 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 # JIT compilation pays off for analytics, not for our short screen queries, where it adds
 # hundreds of milliseconds whenever the planner's estimate crosses jit_above_cost.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# Opt-in: parameters bound by the server, so psycopg prepares the statements a connection runs
+# often and PostgreSQL stops planning them each time (the feed page's query costs ~3 ms to
+# plan). Off by default: PostgreSQL takes at most 65,535 bound parameters and Django 5.2 does not
+# batch for that limit (a bulk insert or an IN list of a nationwide plan exceeds it), and
+# prepared statements need pooled or persistent connections (DATABASE_POOL) and a pooler that
+# keeps them (not PgBouncer in transaction mode before 1.21).
+if env_bool("DATABASE_SERVER_SIDE_BINDING", False):
+    DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 if env_bool("DATABASE_POOL", False):
     # Under ASGI, persistent connections leak across threads: use psycopg's pool instead.
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {

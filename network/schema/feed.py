@@ -15,7 +15,7 @@ from graphene import relay
 from graphql import GraphQLError, GraphQLResolveInfo
 
 from api.permissions import verified_doctor_required
-from api.relay import page_size_problem
+from api.relay import page_size_problem, selected_fields
 from common.errors import CommonErrorCode, ServiceError
 from network.schema.cases import Case
 from network.selectors.cases import with_card_data
@@ -55,8 +55,16 @@ class FeedQuery(graphene.ObjectType):
                 position = FeedPosition.from_cursor(after)
             except ValueError:
                 raise ServiceError(CommonErrorCode.INVALID, _("Not a feed cursor."), "after") from None
-        # One case more than asked tells whether another page follows.
-        cases = list(with_card_data(feed_page(doctor, first=first + 1, after=position), doctor))
+        # One case more than asked tells whether another page follows. Cards load attachments
+        # and accepted answers only for a document that shows them (the home screen does not).
+        shown = selected_fields(info, "edges", "node")
+        cards = with_card_data(
+            feed_page(doctor, first=first + 1, after=position),
+            doctor,
+            attachments="attachments" in shown,
+            accepted_answer="acceptedAnswer" in shown,
+        )
+        cases = list(cards)
         page = cases[:first]
         edges = [FeedConnection.Edge(node=case, cursor=FeedPosition.of(case).cursor) for case in page]
         return FeedConnection(

@@ -95,7 +95,9 @@ def live_replies_prefetch(viewer: Viewer) -> Prefetch:
     return Prefetch("replies", queryset=replies, to_attr="live_replies")
 
 
-def with_card_data(cases: QuerySet[Case], viewer: Viewer) -> QuerySet[Case]:
+def with_card_data(
+    cases: QuerySet[Case], viewer: Viewer, *, attachments: bool = True, accepted_answer: bool = True
+) -> QuerySet[Case]:
     """Cases with everything a case card or the case page shows, in a fixed number of queries.
 
     Joins the author's card and the specialty; annotates ``comment_count`` (live comments and
@@ -103,6 +105,10 @@ def with_card_data(cases: QuerySet[Case], viewer: Viewer) -> QuerySet[Case]:
     ``first_comments``, the first :data:`CARD_COMMENTS` live top-level comments with their authors,
     helpful counts and whether ``viewer`` marked them helpful. Apply it after the visibility
     filter (it filters nothing itself).
+
+    A caller that knows its screen shows no attachments or no accepted answer (a GraphQL
+    document that does not ask for them) passes False to skip loading them: read anyway, they
+    would cost a query per case.
     """
     ranked = with_comment_data(Comment.objects.filter(LIVE_COMMENT, parent__isnull=True), viewer).annotate(
         card_rank=Window(
@@ -110,14 +116,17 @@ def with_card_data(cases: QuerySet[Case], viewer: Viewer) -> QuerySet[Case]:
         )
     )
     first_comments = ranked.filter(card_rank__lte=CARD_COMMENTS).order_by("created_at", "id")
+    prefetches: list[str | Prefetch] = ["author__specialties"]
+    if attachments:
+        prefetches.append("attachments")
+    if accepted_answer:
+        prefetches.append(
+            Prefetch("accepted_answer", queryset=with_comment_data(Comment.objects.all(), viewer))
+        )
+    prefetches.append(Prefetch("comments", queryset=first_comments, to_attr="first_comments"))
     return (
         cases.select_related("author", *_author_joins("author"), "specialty")
-        .prefetch_related(
-            "author__specialties",
-            "attachments",
-            Prefetch("accepted_answer", queryset=with_comment_data(Comment.objects.all(), viewer)),
-            Prefetch("comments", queryset=first_comments, to_attr="first_comments"),
-        )
+        .prefetch_related(*prefetches)
         .annotate(
             comment_count=_count_of(Comment.objects.filter(LIVE_COMMENT, case_id=OuterRef("pk")), "case_id")
         )

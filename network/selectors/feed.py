@@ -27,7 +27,7 @@ from accounts.services import is_verified_doctor
 from mentorship.models import Mentorship
 from mentorship.selectors.partners import ACTIVE as ACTIVE_MENTORSHIP
 from mentorship.selectors.partners import partner_ids
-from network.models import Case, Connection, SpecialtyFollow
+from network.models import Case, SpecialtyFollow
 from network.selectors.cases import Viewer, cases_visible_to
 from network.selectors.connections import peer_ids
 
@@ -104,13 +104,15 @@ def feed_for(viewer: Viewer) -> QuerySet[Case]:
 def feed_page(viewer: Viewer, *, first: int, after: FeedPosition | None = None) -> QuerySet[Case]:
     """The next ``first`` cases of :func:`feed_for` after ``after``, fetched fast at scale.
 
-    The feed is the union of its sources (each connection, mentor, mentee and followed
-    specialty, oneself),
-    so its next ``first`` cases are among the next ``first`` visible ones of each source. Each
-    source's are found by walking its own index (author or specialty, by publication time),
-    and only those few hundred candidates are sorted: the cost follows the viewer's number of
-    sources and the page size, not the millions of cases around them nor how sparse their
-    feed is.
+    The feed is the union of its sources (each doctor whose cases it shows: connections,
+    mentors, mentees, oneself; each followed specialty), so its next ``first`` cases are among
+    the next ``first`` visible ones of each source. Each source's are found by walking its own
+    index (author or specialty, by publication time), and only those few hundred candidates are
+    sorted: the cost follows the viewer's number of sources and the page size, not the millions
+    of cases around them nor how sparse their feed is.
+
+    The page is cut from the candidates' ids before anything is joined to it, so whatever the
+    caller adds (``with_card_data``) reads ``first`` rows, not every candidate.
     """
     if not is_verified_doctor(viewer):
         return Case.objects.none()
@@ -119,23 +121,24 @@ def feed_page(viewer: Viewer, *, first: int, after: FeedPosition | None = None) 
     if after is not None:
         visible = visible.filter(after.older())
 
-    def newest(**source: object) -> QuerySet[Case, Any]:
-        return visible.filter(**source).order_by(*NEWEST_FIRST).values("pk")[:first]
-
     def each(sources: QuerySet[Any], **source: object) -> QuerySet[Any, Any]:
         # One index walk per source row, its ids spread back into rows (a lateral join).
-        ids = Func(ArraySubquery(newest(**source)), function="unnest", output_field=BigIntegerField())
+        newest = visible.filter(**source).order_by(*NEWEST_FIRST).values("pk")[:first]
+        ids = Func(ArraySubquery(newest), function="unnest", output_field=BigIntegerField())
         return sources.order_by().values(case_id=ids)
 
-    candidates = each(Connection.objects.filter(doctor_id=viewer.pk), author_id=OuterRef("peer_id")).union(
-        each(SpecialtyFollow.objects.filter(doctor_id=viewer.pk), specialty_id=OuterRef("specialty_id")),
-        each(
-            Mentorship.objects.filter(ACTIVE_MENTORSHIP, mentor_id=viewer.pk), author_id=OuterRef("mentee_id")
-        ),
-        each(
-            Mentorship.objects.filter(ACTIVE_MENTORSHIP, mentee_id=viewer.pk), author_id=OuterRef("mentor_id")
-        ),
-        newest(author_id=viewer.pk),
+    # The doctors whose cases the feed shows, each once: one walk per author however many ways
+    # the viewer is tied to them, and the visibility rule written into the query twice (authors,
+    # specialties) rather than once per kind of source.
+    authors = peer_ids(viewer.pk).union(
+        Mentorship.objects.filter(ACTIVE_MENTORSHIP, mentor_id=viewer.pk).values_list("mentee_id"),
+        Mentorship.objects.filter(ACTIVE_MENTORSHIP, mentee_id=viewer.pk).values_list("mentor_id"),
+        User.objects.filter(pk=viewer.pk).values_list("pk"),
         all=True,
     )
-    return Case.objects.filter(pk__in=candidates).order_by(*NEWEST_FIRST)[:first]
+    candidates = each(User.objects.filter(pk__in=authors), author_id=OuterRef("pk")).union(
+        each(SpecialtyFollow.objects.filter(doctor_id=viewer.pk), specialty_id=OuterRef("specialty_id")),
+        all=True,
+    )
+    page = Case.objects.filter(pk__in=candidates).order_by(*NEWEST_FIRST).values("pk")[:first]
+    return Case.objects.filter(pk__in=page).order_by(*NEWEST_FIRST)
