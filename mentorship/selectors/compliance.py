@@ -345,10 +345,13 @@ def _base_sql(*, with_tiers: bool = False) -> str:
     ),
     counts AS (
         SELECT m.idx, ms.mentor_id, ms.mentee_tier, count(*) AS in_force,
-               count(*) FILTER (WHERE EXISTS (
-                   SELECT 1 FROM {activity} a
-                   WHERE a.mentorship_id = ms.id AND a.occurred_at >= d.since AND a.occurred_at < d.cutoff
-               )) AS engaged
+               -- last_activity_at is the latest activity (services.activity keeps it so): the
+               -- activities are read only for a past date with later activity.
+               count(*) FILTER (WHERE ms.last_activity_at >= d.since AND (
+                   ms.last_activity_at < d.cutoff OR EXISTS (
+                       SELECT 1 FROM {activity} a
+                       WHERE a.mentorship_id = ms.id AND a.occurred_at >= d.since AND a.occurred_at < d.cutoff
+                   ))) AS engaged
         FROM mentors m
         JOIN dates d ON d.idx = m.idx
         JOIN {mentorship} ms ON ms.mentor_id = m.id
@@ -356,7 +359,8 @@ def _base_sql(*, with_tiers: bool = False) -> str:
         GROUP BY m.idx, ms.mentor_id, ms.mentee_tier
     ),
     per_rule AS (
-        SELECT m.idx, m.id AS mentor_id, r.mentee_tier, r.required::bigint AS required,
+        SELECT m.idx, m.id AS mentor_id, m.full_name, m.facility_id, m.province_id, m.tier,
+               r.mentee_tier, r.required::bigint AS required,
                r.maximum::bigint AS maximum,
                COALESCE(c.in_force, 0)::bigint AS in_force, COALESCE(c.engaged, 0)::bigint AS engaged
         FROM mentors m
@@ -364,7 +368,7 @@ def _base_sql(*, with_tiers: bool = False) -> str:
         LEFT JOIN counts c ON c.idx = m.idx AND c.mentor_id = m.id AND c.mentee_tier = r.mentee_tier
     ),
     per_mentor AS (
-        SELECT pr.idx, pr.mentor_id,
+        SELECT pr.idx, pr.mentor_id, pr.full_name, pr.facility_id, pr.province_id, pr.tier,
                sum(pr.required)::bigint AS required,
                sum(LEAST(pr.in_force, pr.required))::bigint AS filled,
                sum(GREATEST(pr.in_force - pr.maximum, 0))::bigint AS surplus,
@@ -372,10 +376,10 @@ def _base_sql(*, with_tiers: bool = False) -> str:
                sum(pr.engaged)::bigint AS engaged,
                sum(LEAST(pr.engaged, pr.required))::bigint AS engaged_filled{tiers}
         FROM per_rule pr
-        GROUP BY pr.idx, pr.mentor_id
+        GROUP BY pr.idx, pr.mentor_id, pr.full_name, pr.facility_id, pr.province_id, pr.tier
     ),
     graded AS (
-        SELECT m.idx, m.id AS mentor_id, m.full_name, m.facility_id, m.province_id, m.tier,
+        SELECT pm.idx, pm.mentor_id, pm.full_name, pm.facility_id, pm.province_id, pm.tier,
                pm.required, pm.filled, pm.required - pm.filled AS deficit, pm.surplus,
                pm.in_force, pm.engaged, pm.engaged_filled,
                CASE WHEN pm.required = 0 THEN 100.0::float8
@@ -383,7 +387,9 @@ def _base_sql(*, with_tiers: bool = False) -> str:
                CASE WHEN pm.filled >= pm.required THEN 'FULL'
                     WHEN 2 * pm.filled >= pm.required THEN 'PARTIAL'
                     ELSE 'LOW' END AS band{", pm.tiers" if with_tiers else ""}
-        FROM mentors m JOIN per_mentor pm ON pm.idx = m.idx AND pm.mentor_id = m.id
+        -- From per_mentor alone: joining the mentors again lets PostgreSQL, misjudging both
+        -- sides' sizes, loop over every mentor for every mentor.
+        FROM per_mentor pm
     ),
     selected AS (
         SELECT * FROM graded

@@ -65,6 +65,8 @@ def pair(
         MentorshipActivity.objects.create(
             mentorship=mentorship, kind=ActivityKind.COMMENT, subject_id=str(uuid.uuid4()), occurred_at=moment
         )
+    if activity:  # as services.activity keeps it: the latest activity
+        Mentorship.objects.filter(pk=mentorship.pk).update(last_activity_at=max(activity))
     return mentorship
 
 

@@ -4,12 +4,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.management.seeding.country import CountryDataError, CountryParameters, seed_country
+from accounts.management.seeding.mentorships import mentorship_fingerprint, seed_mentorships
 
 
 class Command(BaseCommand):
     help = (
         "Generate deterministic synthetic country-scale data (facilities in all 34 provinces, "
-        "N doctors) for benchmarks. Refuses if synthetic data exists unless --reset is given."
+        "N doctors, their network and mentorships) for benchmarks. Refuses if synthetic data exists "
+        "unless --reset is given."
     )
 
     def add_arguments(self, parser):
@@ -26,11 +28,27 @@ class Command(BaseCommand):
             help="The day the data set is generated for, YYYY-MM-DD (default today): dates are relative to it.",
         )
         parser.add_argument("--reset", action="store_true", help="Delete existing synthetic data first.")
+        parser.add_argument(
+            "--mentorships-only",
+            action="store_true",
+            help="Replace only the mentorships of the synthetic country already there (doctors and network kept).",
+        )
 
     def handle(self, *args, **options):
         parameters = CountryParameters(
             doctors=options["doctors"], seed=options["seed"], as_of=options["as_of"] or timezone.localdate()
         )
+        if options["mentorships_only"]:
+            self.stdout.write(
+                f"Seeding the synthetic country's mentorships (seed {parameters.seed}, as of {parameters.as_of})..."
+            )
+            seconds_by_step = seed_mentorships(parameters, log=self.stdout.write)
+            self.stdout.write(
+                f"Mentorships in {sum(seconds_by_step.values()):.1f} s "
+                f"({', '.join(f'{name} {seconds:.1f} s' for name, seconds in seconds_by_step.items())}).\n"
+                f"Fingerprint: {mentorship_fingerprint()}"
+            )
+            return
         self.stdout.write(
             f"Seeding {parameters.doctors} doctors (seed {parameters.seed}, as of {parameters.as_of})..."
         )

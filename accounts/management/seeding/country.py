@@ -1,6 +1,7 @@
 """Country-scale synthetic data: every province's facilities and N doctors, for benchmarks.
 
-The data set is built by a pipeline of steps (:data:`PIPELINE`). Each step draws from its own
+The data set is built by a pipeline of steps (:data:`COUNTRY_PIPELINE`: :data:`PIPELINE`, i.e.
+the people and their network, then the mentorships). Each step draws from its own
 random generator, seeded from the run's seed and the step's name, so the same parameters give
 the same rows and adding a step later does not change what earlier steps produce. A step that
 a later feature needs (connections, mentorships...) is a class with ``name``, ``writes``,
@@ -37,6 +38,7 @@ from psycopg import sql
 
 from accounts.management.seeding import people
 from accounts.management.seeding.demo import DEMO_PASSWORD
+from accounts.management.seeding.mentorships import mentorship_steps
 from accounts.management.seeding.network import network_steps
 from accounts.management.seeding.pdf import licence_scan_pdf
 from accounts.models import LicenceKind, LicenceSubmission, User, VerificationStatus
@@ -607,6 +609,9 @@ class LicencesStep:
 
 # Steps run in this order and are deleted in the reverse one.
 PIPELINE: list[Step] = [FacilitiesStep(), PeopleStep(), SpecialtiesStep(), LicencesStep(), *network_steps()]
+# The whole data set, what `seed_country` builds: the mentorships come last, because starting one
+# connects its pair (the network steps alone, `seed_network`, rebuild PIPELINE's network).
+COUNTRY_PIPELINE: list[Step] = [*PIPELINE, *mentorship_steps()]
 
 
 # --- Running -------------------------------------------------------------------------------------
@@ -629,7 +634,7 @@ def country_data_count() -> tuple[int, int]:
     return synthetic_facilities().count(), synthetic_users().count()
 
 
-def delete_country_data(ctx: SeedContext | None = None, pipeline: Sequence[Step] = PIPELINE) -> None:
+def delete_country_data(ctx: SeedContext | None = None, pipeline: Sequence[Step] = COUNTRY_PIPELINE) -> None:
     ctx = ctx or SeedContext(CountryParameters(0, 0, timezone.localdate()))
     with transaction.atomic():
         for step in reversed(pipeline):
@@ -643,7 +648,7 @@ def seed_country(
     *,
     reset: bool = False,
     log: Callable[[str], None] = print,
-    pipeline: Sequence[Step] = PIPELINE,
+    pipeline: Sequence[Step] = COUNTRY_PIPELINE,
 ) -> CountryReport:
     """Build the synthetic country data set, all or nothing.
 
