@@ -344,7 +344,10 @@ def _base_sql(*, with_tiers: bool = False) -> str:
                 WHERE us.user_id = u.id AND us.specialty_id = %(specialty)s::bigint))
     ),
     counts AS (
-        SELECT m.idx, ms.mentor_id, ms.mentee_tier, count(*) AS in_force,
+        -- Every mentorship in force, counted per mentor and tier in one pass over the table (a
+        -- hash aggregate); per_rule keeps the mentors in scope. Joining the mentors here first
+        -- makes PostgreSQL, misjudging their number, walk the index once per mentor.
+        SELECT d.idx, ms.mentor_id, ms.mentee_tier, count(*) AS in_force,
                -- last_activity_at is the latest activity (services.activity keeps it so): the
                -- activities are read only for a past date with later activity.
                count(*) FILTER (WHERE ms.last_activity_at >= d.since AND (
@@ -352,11 +355,9 @@ def _base_sql(*, with_tiers: bool = False) -> str:
                        SELECT 1 FROM {activity} a
                        WHERE a.mentorship_id = ms.id AND a.occurred_at >= d.since AND a.occurred_at < d.cutoff
                    ))) AS engaged
-        FROM mentors m
-        JOIN dates d ON d.idx = m.idx
-        JOIN {mentorship} ms ON ms.mentor_id = m.id
-        WHERE ms.started_at < d.cutoff AND (ms.ended_at IS NULL OR ms.ended_at >= d.cutoff)
-        GROUP BY m.idx, ms.mentor_id, ms.mentee_tier
+        FROM dates d
+        JOIN {mentorship} ms ON ms.started_at < d.cutoff AND (ms.ended_at IS NULL OR ms.ended_at >= d.cutoff)
+        GROUP BY d.idx, ms.mentor_id, ms.mentee_tier
     ),
     per_rule AS (
         SELECT m.idx, m.id AS mentor_id, m.full_name, m.facility_id, m.province_id, m.tier,
@@ -597,11 +598,25 @@ def compliance_by_specialty(
 def _mentor_sql(order: MentorOrder, *, paged: bool) -> str:
     limit = "LIMIT %(limit)s OFFSET %(offset)s" if paged else ""
     mentorship, activity = _table(Mentorship), _table(MentorshipActivity)
-    return f"""{_base_sql(with_tiers=True)}
+    # A page's per-tier figures are gathered for its rows only; an export gathers them for all.
+    page_tiers = (
+        """
+    , page_tiers AS (
+        SELECT pr.idx, pr.mentor_id, jsonb_agg(jsonb_build_object(
+                   'mentee_tier', pr.mentee_tier, 'required', pr.required, 'maximum', pr.maximum,
+                   'in_force', pr.in_force, 'engaged', pr.engaged)
+                   ORDER BY array_position(%(tier_order)s::text[], pr.mentee_tier::text)) AS tiers
+        FROM page JOIN per_rule pr ON pr.idx = page.idx AND pr.mentor_id = page.mentor_id
+        GROUP BY pr.idx, pr.mentor_id
+    )"""
+        if paged
+        else ""
+    )
+    return f"""{_base_sql(with_tiers=not paged)}
     , page AS (
         SELECT * FROM selected s ORDER BY {_ORDERS[order].format(t="s")} {limit}
-    )
-    SELECT total.total, page.*,
+    ){page_tiers}
+    SELECT total.total, page.*{", page_tiers.tiers" if paged else ""},
            (SELECT max(a.occurred_at) FROM {mentorship} ms
               JOIN {activity} a ON a.mentorship_id = ms.id
              WHERE ms.mentor_id = page.mentor_id AND a.occurred_at < d.cutoff) AS last_activity_at,
@@ -609,7 +624,11 @@ def _mentor_sql(order: MentorOrder, *, paged: bool) -> str:
            {_columns(Commune, "c")}
     FROM (SELECT count(*) AS total FROM selected) total
     LEFT JOIN page ON TRUE
-    LEFT JOIN dates d ON d.idx = page.idx
+    LEFT JOIN dates d ON d.idx = page.idx{
+        " LEFT JOIN page_tiers ON page_tiers.idx = page.idx AND page_tiers.mentor_id = page.mentor_id"
+        if paged
+        else ""
+    }
     LEFT JOIN {_table(User)} u ON u.id = page.mentor_id
     LEFT JOIN {_table(Facility)} f ON f.id = page.facility_id
     LEFT JOIN {_table(Province)} p ON p.code = f.province_id
