@@ -343,3 +343,16 @@ def test_the_demo_network_has_connections_cases_and_discussion_and_a_rerun_adds_
     assert connections > 0 and cases == 3 and comments == 3 and notifications > 0
     first_doctor = User.objects.get(email=demo.doctor_email(1))
     assert feed_for(first_doctor).exists()
+
+
+def test_the_demo_has_mentorships_across_the_tiers_and_a_proposal_to_answer():
+    from mentorship.models import Mentorship
+
+    seed_demo()
+    seed_demo()  # idempotent
+
+    active = Mentorship.objects.filter(status=Mentorship.Status.ACTIVE)
+    assert sorted(active.values_list("mentee_tier", flat=True)) == ["commune", "district", "provincial"]
+    assert active.values("mentor").distinct().count() == 1
+    pending = Mentorship.objects.get(status=Mentorship.Status.PROPOSED)
+    assert pending.proposed_as == Mentorship.Proposer.MENTEE and pending.mentee_accepted_at is not None

@@ -11,6 +11,9 @@ from django.db.models import Q
 
 from accounts.models import User
 from accounts.services import is_verified_doctor
+from facilities.models import Tier
+from mentorship.models import Mentorship
+from mentorship.services import mentorships
 from network.models import Case, Comment, Connection, ConnectionRequest, SpecialtyFollow
 from network.services import cases, comments, connections, follows
 
@@ -75,6 +78,34 @@ def seed_demo_network(doctors: list[User]) -> None:
     for demo in CASES:
         if demo.author + 1 < len(verified):
             _case(verified[demo.author], verified[demo.author + 1], demo)
+    _mentorships(verified)
+
+
+def _mentorships(verified: list[User]) -> None:
+    """The first central doctor mentors the first doctor of each lower tier; the next lower-tier
+    doctor asks the second central doctor, who has yet to answer."""
+    by_tier: dict[str, list[User]] = {}
+    for doctor in verified:
+        if doctor.facility is not None:
+            by_tier.setdefault(doctor.facility.tier, []).append(doctor)
+    central = by_tier.get(Tier.CENTRAL, [])
+    lower = [by_tier[tier] for tier in (Tier.PROVINCIAL, Tier.DISTRICT, Tier.COMMUNE) if by_tier.get(tier)]
+    if not central:
+        return
+    for doctors in lower:
+        proposal = _open_mentorship(central[0], doctors[0], proposer=central[0])
+        if proposal is not None and proposal.status == Mentorship.Status.PROPOSED:
+            mentorships.accept_mentorship(doctors[0], proposal.public_id)
+    if len(central) > 1 and lower and len(lower[0]) > 1:
+        _open_mentorship(central[1], lower[0][1], proposer=lower[0][1])
+
+
+def _open_mentorship(mentor: User, mentee: User, *, proposer: User) -> Mentorship | None:
+    """The pair's open mentorship, proposed now if there is none (None if ever ended)."""
+    existing = Mentorship.objects.filter(mentor=mentor, mentee=mentee).order_by("-proposed_at").first()
+    if existing is not None:
+        return existing if existing.status in (Mentorship.Status.PROPOSED, Mentorship.Status.ACTIVE) else None
+    return mentorships.propose_mentorship(proposer, mentor_id=mentor.pk, mentee_id=mentee.pk)
 
 
 def _connect(doctor: User, peer: User) -> None:
