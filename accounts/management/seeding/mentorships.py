@@ -33,17 +33,16 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import accumulate
-from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Model, Q
 
+from accounts.management.seeding.network import checked_per_statement, country_module, fingerprint
 from accounts.models import User, VerificationStatus
 from facilities.geography import neighbouring_provinces
 from mentorship.models import (
@@ -130,7 +129,7 @@ def load_doctors(as_of: date) -> Doctors:
     """Synthetic doctors who are verified and active on ``as_of``, with their facility's tier
     and province, ordered by id."""
     doctors = (
-        _country()
+        country_module()
         .synthetic_users()
         .filter(facility__isnull=False, is_active=True, verification_status=VerificationStatus.VERIFIED)
         .filter(Q(licence_expires_on__isnull=True) | Q(licence_expires_on__gte=as_of))
@@ -484,7 +483,7 @@ class MentorshipsStep:
     writes: ClassVar[tuple[type[Model], ...]] = (Mentorship, MentorshipActivity, Connection)
 
     def run(self, ctx: SeedContext) -> None:
-        country = _country()
+        country = country_module()
         rng = ctx.rng(self.name)
         doctors = load_doctors(ctx.parameters.as_of)
         planner = MentorshipPlanner(rng, doctors, ctx.midnight(ctx.parameters.as_of))
@@ -510,7 +509,7 @@ class MentorshipsStep:
                         "occurred_at": moment,
                     }
 
-        with _checked_per_statement():
+        with checked_per_statement():
             count = country.copy_rows(Mentorship, drawn.mentorships)
             activities = 0
             for start in range(0, len(drawn.mentorships), CHUNK):
@@ -527,7 +526,7 @@ class MentorshipsStep:
         )
 
     def delete(self, ctx: SeedContext) -> None:
-        country = _country()
+        country = country_module()
         users = country.synthetic_users()
         # One statement per side: an OR of two large IN lists cannot be planned as a join.
         for side in ("mentor", "mentee"):
@@ -575,7 +574,7 @@ def seed_mentorships(
 ) -> dict[str, float]:
     """Replace the mentorships of the synthetic country already in the database (doctors and
     network kept); return the seconds each part took. All or nothing."""
-    country = _country()
+    country = country_module()
     ctx = country.SeedContext(parameters, log=log)
     timings: dict[str, float] = {}
     with transaction.atomic():
@@ -614,29 +613,4 @@ def mentorship_fingerprint() -> str:
         )
         SELECT md5(coalesce(string_agg(line, E'\\n' ORDER BY line), '')) FROM lines
     """
-    with connection.cursor() as cursor:
-        cursor.execute(query, {"users": f"%@{_country().SYNTHETIC_DOMAIN}"})
-        return cursor.fetchone()[0]
-
-
-# --- Helpers -------------------------------------------------------------------------------------
-
-
-def _country() -> ModuleType:
-    """The country module (bulk writing, synthetic rows): imported late because it imports
-    this module for its pipeline."""
-    from accounts.management.seeding import country
-
-    return country
-
-
-@contextmanager
-def _checked_per_statement() -> Iterator[None]:
-    """Check foreign keys at the end of each COPY, while the rows are in memory, rather than
-    one by one at commit (Django declares them DEFERRABLE INITIALLY DEFERRED)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        try:
-            yield
-        finally:
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    return fingerprint(query)

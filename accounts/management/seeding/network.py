@@ -752,7 +752,7 @@ class Members:
 
 def load_members() -> Members:
     """The synthetic doctors who are or were verified, in the order they were made."""
-    doctors = _country().synthetic_users().filter(facility__isnull=False)
+    doctors = country_module().synthetic_users().filter(facility__isnull=False)
     rows = list(
         doctors.filter(verification_status__in=MEMBER_STATUSES)
         .order_by("id")
@@ -823,7 +823,7 @@ class ConnectionsStep:
         self.run_state, self.per_doctor = run, per_doctor
 
     def run(self, ctx: SeedContext) -> None:
-        copy_rows = _country().copy_rows
+        copy_rows = country_module().copy_rows
         rng = ctx.rng(self.name)
         members = self.run_state.members(ctx)
         n = len(members)
@@ -867,7 +867,7 @@ class ConnectionsStep:
                     }
 
         count = 0
-        with _checked_per_statement():
+        with checked_per_statement():
             for start in range(0, n, CONNECTION_CHUNK):
                 count += copy_rows(Connection, rows(range(start, min(n, start + CONNECTION_CHUNK))))
         ctx.log(f"  connections: {count // 2} pairs ({count} rows) among {n} doctors")
@@ -887,7 +887,7 @@ class ConnectionsStep:
         return members.by_province[province]
 
     def delete(self, ctx: SeedContext) -> None:
-        country = _country()
+        country = country_module()
         users = country.synthetic_users()
         # One statement per side: an OR of two large IN lists cannot be planned as a join.
         country.delete_rows(Connection.objects.filter(doctor__in=users))
@@ -904,7 +904,7 @@ class SpecialtyFollowsStep:
         self.run_state = run
 
     def run(self, ctx: SeedContext) -> None:
-        copy_rows = _country().copy_rows
+        copy_rows = country_module().copy_rows
         rng = ctx.rng(self.name)
         members = self.run_state.members(ctx)
         catalogue = sorted(members.by_specialty)  # weighted by how many doctors practise each
@@ -928,12 +928,12 @@ class SpecialtyFollowsStep:
                         "created_at": _spread(rng, members.joined[index], end),
                     }
 
-        with _checked_per_statement():
+        with checked_per_statement():
             count = copy_rows(SpecialtyFollow, rows()) if catalogue else 0
         ctx.log(f"  specialty follows: {count}")
 
     def delete(self, ctx: SeedContext) -> None:
-        country = _country()
+        country = country_module()
         country.delete_rows(SpecialtyFollow.objects.filter(doctor__in=country.synthetic_users()))
 
 
@@ -963,7 +963,7 @@ class CasesStep:
             ctx.rng(self.name), members, ctx.midnight(ctx.parameters.as_of), self.comments_per_case
         )
         # A case and its accepted answer point at each other: that one link is checked at commit.
-        with _checked_per_statement(deferred=(Case, "accepted_answer")):
+        with checked_per_statement(deferred=(Case, "accepted_answer")):
             written = self._write(ctx, plan, total)
         ctx.log(
             f"  cases: {written['cases']} cases, {written['audience']} named-audience rows, "
@@ -972,7 +972,7 @@ class CasesStep:
 
     @staticmethod
     def _write(ctx: SeedContext, plan: _CasePlan, total: int) -> dict[str, int]:
-        country = _country()
+        country = country_module()
         written = {"cases": 0, "audience": 0, "comments": 0}
         started = time.perf_counter()
         for chunk_start in range(0, total, CHUNK):
@@ -996,7 +996,7 @@ class CasesStep:
         return written
 
     def delete(self, ctx: SeedContext) -> None:
-        country = _country()
+        country = country_module()
         users = country.synthetic_users()
         cases = Case.objects.filter(author__in=users)
         # Cases and their accepted answers point at each other: cut that link first.
@@ -1186,7 +1186,7 @@ def seed_network(
 ) -> dict[str, float]:
     """Replace the network data of the synthetic country already in the database (doctors kept);
     return the seconds each step took. All or nothing."""
-    country = _country()
+    country = country_module()
     steps = list(steps) if steps is not None else network_steps()
     ctx = country.SeedContext(parameters, log=log)
     timings: dict[str, float] = {}
@@ -1238,15 +1238,21 @@ def network_fingerprint() -> str:
         )
         SELECT md5(coalesce(string_agg(line, E'\\n' ORDER BY line), '')) FROM lines
     """
+    return fingerprint(query)
+
+
+def fingerprint(query: str) -> str:
+    """Run a fingerprint ``query`` (one md5 over the synthetic doctors' rows, ``%(users)s``
+    matching their email addresses) and return it."""
     with connection.cursor() as cursor:
-        cursor.execute(query, {"users": f"%@{_country().SYNTHETIC_DOMAIN}"})
+        cursor.execute(query, {"users": f"%@{country_module().SYNTHETIC_DOMAIN}"})
         return cursor.fetchone()[0]
 
 
 # --- Helpers -------------------------------------------------------------------------------------
 
 
-def _country() -> ModuleType:
+def country_module() -> ModuleType:
     """The country module (bulk writing, synthetic rows): imported late because it imports
     this module for its pipeline."""
     from accounts.management.seeding import country
@@ -1255,7 +1261,7 @@ def _country() -> ModuleType:
 
 
 @contextmanager
-def _checked_per_statement(deferred: tuple[type[Model], str] | None = None) -> Iterator[None]:
+def checked_per_statement(deferred: tuple[type[Model], str] | None = None) -> Iterator[None]:
     """Check foreign keys at the end of each COPY instead of at commit.
 
     Django declares them DEFERRABLE INITIALLY DEFERRED: left so, the commit checks tens of
