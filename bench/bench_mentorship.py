@@ -487,10 +487,6 @@ def _audits(ctx: BenchContext) -> list[Result]:
 # --- The planner -------------------------------------------------------------------------------
 
 
-class _RolledBack(Exception):
-    """Raised to undo a planner run on the bench database (the plan, its pairs, the admin)."""
-
-
 def _planner_rounds(ctx: BenchContext) -> int:
     return max(1, min(3, ctx.rounds // 100))
 
@@ -507,25 +503,23 @@ def _planner_on_database(ctx: BenchContext) -> PlannerBenchResult:
     solver: list[float] = []
     summary: dict[str, Any] = {}
     for _round in range(_planner_rounds(ctx)):
-        try:
-            with transaction.atomic():
-                admin = User.objects.create(
-                    email=PLANNER_ADMIN_EMAIL, full_name="Quản trị kế hoạch", is_staff=True
-                )
-                app_label, codename = MANAGE_PERMISSION.split(".")
-                admin.user_permissions.add(
-                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
-                )
-                _activate_totp(admin)
-                admin = User.objects.get(pk=admin.pk)
-                started = time.perf_counter()
-                plan = planner.run_plan(admin)
-                samples.append(time.perf_counter() - started)
-                summary = dict(plan.summary)
-                solver.append(float(summary.get("solver", {}).get("solve_seconds", summary["seconds"])))
-                raise _RolledBack
-        except _RolledBack:
-            pass
+        with transaction.atomic():
+            admin = User.objects.create(
+                email=PLANNER_ADMIN_EMAIL, full_name="Quản trị kế hoạch", is_staff=True
+            )
+            app_label, codename = MANAGE_PERMISSION.split(".")
+            admin.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+            _activate_totp(admin)
+            admin = User.objects.get(pk=admin.pk)
+            started = time.perf_counter()
+            plan = planner.run_plan(admin)
+            samples.append(time.perf_counter() - started)
+            summary = dict(plan.summary)
+            solver.append(float(summary.get("solver", {}).get("solve_seconds", summary["seconds"])))
+            # Undo the run: the plan, its pairs and the admin.
+            transaction.set_rollback(True)
     ctx.log(
         f"  planner on the bench database: {summary['mentors']} mentors with open slots, "
         f"{summary['candidates']} candidates, {summary['slots']} slots, max flow {summary['max_flow']}, "
