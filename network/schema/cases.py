@@ -8,7 +8,7 @@ The comment roots (``network.schema.comments``) are merged into the case roots h
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import graphene
 from django.db.models import QuerySet
@@ -550,10 +550,31 @@ class AcceptAnswer(BaseMutation):
 # --- Reporting and moderation ------------------------------------------------------------------
 
 
-class ReportCase(BaseMutation):
-    """Report a case you can see to the moderators."""
+class ReportContent(BaseMutation):
+    """A report of content the viewer can see; the payload returns it. Each subclass names the
+    service that files it (``service(user, pk, reason, details)``) and the argument naming the
+    content (``target``: its model and the argument)."""
 
     report = graphene.Field(ContentReport)
+    service: ClassVar[staticmethod[[User, int, str, str], models.ContentReport]]
+    target: ClassVar[tuple[type[ModelNode], str]]
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def perform_mutation(cls, root: Any, info: GraphQLResolveInfo, user: User | None, **data: Any) -> Any:
+        assert user is not None
+        model, argument = cls.target
+        content_id = pk_of(data[argument], model, input_name(argument))
+        return cls(report=cls.service(user, content_id, _value(data["reason"]), data.get("details") or ""))
+
+
+class ReportCase(ReportContent):
+    """Report a case you can see to the moderators."""
+
+    service = staticmethod(moderation.report_case)
+    target = (Case, "case_id")
 
     class Arguments:
         case_id = graphene.ID(required=True)
@@ -564,21 +585,12 @@ class ReportCase(BaseMutation):
         error_type = NetworkError
         permission = verified_doctor_required
 
-    @classmethod
-    def perform_mutation(
-        cls, root: Any, info: GraphQLResolveInfo, user: User | None, **data: Any
-    ) -> ReportCase:
-        assert user is not None
-        report = moderation.report_case(
-            user, pk_of(data["case_id"], Case, "caseId"), _value(data["reason"]), data.get("details") or ""
-        )
-        return cls(report=report)
 
-
-class ReportComment(BaseMutation):
+class ReportComment(ReportContent):
     """Report a comment you can see to the moderators."""
 
-    report = graphene.Field(ContentReport)
+    service = staticmethod(moderation.report_comment)
+    target = (Comment, "comment_id")
 
     class Arguments:
         comment_id = graphene.ID(required=True)
@@ -588,19 +600,6 @@ class ReportComment(BaseMutation):
     class Meta:
         error_type = NetworkError
         permission = verified_doctor_required
-
-    @classmethod
-    def perform_mutation(
-        cls, root: Any, info: GraphQLResolveInfo, user: User | None, **data: Any
-    ) -> ReportComment:
-        assert user is not None
-        report = moderation.report_comment(
-            user,
-            pk_of(data["comment_id"], Comment, "commentId"),
-            _value(data["reason"]),
-            data.get("details") or "",
-        )
-        return cls(report=report)
 
 
 def _resolved_reports(report_ids: list[int]) -> QuerySet[models.ContentReport]:
