@@ -7,7 +7,7 @@ is a tombstone: ``isDeleted`` true, ``body`` and ``author`` null.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import graphene
 from django.db.models import Model, QuerySet
@@ -221,67 +221,55 @@ class EditComment(BaseMutation):
         return cls(comment=_comment_payload(user, comment.pk))
 
 
-class DeleteComment(BaseMutation):
+class CommentAction(BaseMutation):
+    """A change to one comment, named by ``commentId``; the payload returns the comment. Each
+    subclass names the service that makes it (``service(user, comment_pk)``)."""
+
+    comment = graphene.Field(Comment)
+    service: ClassVar[staticmethod[[User, int], models.Comment]]
+
+    class Arguments:
+        comment_id = graphene.ID(required=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def perform_mutation(cls, root: Any, info: GraphQLResolveInfo, user: User | None, **data: Any) -> Any:
+        assert user is not None
+        comment = cls.service(user, pk_of(data["comment_id"], Comment, "commentId"))
+        return cls(comment=_comment_payload(user, comment.pk))
+
+
+class DeleteComment(CommentAction):
     """Delete your comment; others see “comment deleted” where replies need it."""
 
     comment = graphene.Field(Comment, description="The tombstone.")
-
-    class Arguments:
-        comment_id = graphene.ID(required=True)
+    service = staticmethod(services.delete_comment)
 
     class Meta:
         error_type = NetworkError
         permission = verified_doctor_required
 
-    @classmethod
-    def perform_mutation(
-        cls, root: Any, info: GraphQLResolveInfo, user: User | None, **data: Any
-    ) -> DeleteComment:
-        assert user is not None
-        comment = services.delete_comment(user, pk_of(data["comment_id"], Comment, "commentId"))
-        return cls(comment=_comment_payload(user, comment.pk))
 
-
-class MarkHelpful(BaseMutation):
+class MarkHelpful(CommentAction):
     """Mark another doctor's comment helpful (once; again changes nothing)."""
 
-    comment = graphene.Field(Comment)
-
-    class Arguments:
-        comment_id = graphene.ID(required=True)
+    service = staticmethod(services.mark_helpful)
 
     class Meta:
         error_type = NetworkError
         permission = verified_doctor_required
 
-    @classmethod
-    def perform_mutation(
-        cls, root: Any, info: GraphQLResolveInfo, user: User | None, **data: Any
-    ) -> MarkHelpful:
-        assert user is not None
-        comment = services.mark_helpful(user, pk_of(data["comment_id"], Comment, "commentId"))
-        return cls(comment=_comment_payload(user, comment.pk))
 
-
-class UnmarkHelpful(BaseMutation):
+class UnmarkHelpful(CommentAction):
     """Withdraw your “helpful” mark."""
 
-    comment = graphene.Field(Comment)
-
-    class Arguments:
-        comment_id = graphene.ID(required=True)
+    service = staticmethod(services.unmark_helpful)
 
     class Meta:
         error_type = NetworkError
         permission = verified_doctor_required
-
-    @classmethod
-    def perform_mutation(
-        cls, root: Any, info: GraphQLResolveInfo, user: User | None, **data: Any
-    ) -> UnmarkHelpful:
-        assert user is not None
-        comment = services.unmark_helpful(user, pk_of(data["comment_id"], Comment, "commentId"))
-        return cls(comment=_comment_payload(user, comment.pk))
 
 
 class CommentsMutation(graphene.ObjectType):
