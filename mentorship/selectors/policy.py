@@ -5,17 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 
+from facilities.models import Tier
 from mentorship.models import QuotaPolicy, QuotaRule
 
 
+def _rank(field: str) -> Case:
+    """A tier's rank (central 0 … commune 3), for listing rules from the top level down."""
+    return Case(*(When(**{field: tier}, then=Value(Tier.rank(tier))) for tier in Tier.values))
+
+
 def policies() -> QuerySet[QuotaPolicy]:
-    """Every published version, latest effective first, with its rules."""
-    return QuotaPolicy.objects.prefetch_related(
-        Prefetch("rules", queryset=QuotaRule.objects.order_by("mentor_tier", "mentee_tier"))
-    ).select_related("published_by")
+    """Every published version, latest effective first, with its rules (by tier, top down)."""
+    rules = QuotaRule.objects.order_by(_rank("mentor_tier"), _rank("mentee_tier"))
+    return QuotaPolicy.objects.prefetch_related(Prefetch("rules", queryset=rules)).select_related(
+        "published_by"
+    )
 
 
 def policy_in_force(on: date | None = None) -> QuotaPolicy:

@@ -73,10 +73,11 @@ def test_the_ministrys_rule_is_the_first_version():
     policy = policy_in_force()
     assert policy.version == 1 and policy.effective_from == date(2025, 7, 1)
     assert policy.max_mentors_per_mentee == 2
+    # Listed from the top level down.
     assert [(r.mentor_tier, r.mentee_tier, r.required, r.maximum) for r in policy.rules.all()] == [
-        ("central", "commune", 2, 2),
-        ("central", "district", 4, 4),
         ("central", "provincial", 4, 4),
+        ("central", "district", 4, 4),
+        ("central", "commune", 2, 2),
     ]
 
 
@@ -254,8 +255,8 @@ def test_publishing_over_graphql(graphql):
     assert payload["errors"] == []
     assert payload["quotaPolicy"]["version"] == 2 and payload["quotaPolicy"]["maxMentorsPerMentee"] == 3
     assert payload["quotaPolicy"]["rules"] == [
-        {"mentorTier": "CENTRAL", "menteeTier": "COMMUNE", "required": 2, "maximum": 2},
         {"mentorTier": "CENTRAL", "menteeTier": "PROVINCIAL", "required": 3, "maximum": 5},
+        {"mentorTier": "CENTRAL", "menteeTier": "COMMUNE", "required": 2, "maximum": 2},
     ]
 
     yesterday = (today() - timedelta(days=1)).isoformat()
