@@ -55,7 +55,7 @@ NOTIFICATION_ADDED = """subscription { notificationAdded {
 
 
 class Rollback(Exception):
-    pass
+    """Raised to roll a transaction back on purpose."""
 
 
 @pytest.fixture(params=["in-memory", "redis"])
