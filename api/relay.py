@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import graphene
@@ -24,7 +25,7 @@ from graphene_django import DjangoConnectionField, DjangoObjectType
 from graphene_django import settings as graphene_django_settings
 from graphql import GraphQLError, GraphQLResolveInfo
 from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
-from graphql_relay import cursor_to_offset, from_global_id
+from graphql_relay import cursor_to_offset, from_global_id, offset_to_cursor
 
 from common.errors import CommonErrorCode, ServiceError
 
@@ -234,3 +235,41 @@ def _fields_of(info: GraphQLResolveInfo, selection_sets: list[SelectionSetNode])
                 if fragment is not None:
                     pending.append(fragment.selection_set)
     return fields
+
+
+# --- Lists paged by offset cursors (ranked lists computed by selectors, not querysets) ---------
+
+
+def offset_page_bounds(info: GraphQLResolveInfo, first: int | None, after: str | None) -> tuple[int, int]:
+    """(start, size) of the page asked for: ``first`` is required and capped as for
+    :class:`PaginatedConnectionField`; ``after`` is an offset cursor (INVALID when malformed)."""
+    problem = page_size_problem(info.field_name, first, None)
+    if problem is not None:
+        message, code = problem
+        raise GraphQLError(message, extensions={"code": code})
+    assert first is not None
+    if not after:
+        return 0, first
+    offset = cursor_to_offset(after)
+    if offset is None or offset < 0:
+        raise GraphQLError(_("Malformed cursor."), extensions={"code": str(CommonErrorCode.INVALID)})
+    return offset + 1, first
+
+
+def offset_connection(
+    connection: type[relay.Connection], rows: Sequence[Any], start: int, *, has_next: bool, **fields: Any
+) -> Any:
+    """A ``connection`` of ``rows`` (one page, starting at rank ``start``), cursors being ranks."""
+    edges = [
+        connection.Edge(node=row, cursor=offset_to_cursor(start + index)) for index, row in enumerate(rows)
+    ]
+    return connection(
+        edges=edges,
+        page_info=relay.PageInfo(
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+            has_previous_page=start > 0,
+            has_next_page=has_next,
+        ),
+        **fields,
+    )

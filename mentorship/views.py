@@ -33,21 +33,27 @@ WORST_FACILITIES = 10
 View = Callable[..., HttpResponseBase]
 
 
-def auditor_page(view: View) -> View:
-    """Sign-in first, then the audit permission; the view receives the auditor and their scope."""
+def permission_page(rule: Callable[[Any], Any]) -> Callable[[View], View]:
+    """Sign-in first, then ``rule`` (the service's own check); the view receives what the rule
+    grants. A refusal is a 403 page saying why."""
 
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            scope = require_auditor(request.user)
-        except ServiceError as refusal:
-            return render(request, "mentorship/not_auditor.html", {"reason": str(refusal)}, status=403)
-        user = request.user
-        assert isinstance(user, User)
-        return view(request, user, scope, *args, **kwargs)
+    def decorate(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            try:
+                granted = rule(request.user)
+            except ServiceError as refusal:
+                return render(request, "mentorship/not_auditor.html", {"reason": str(refusal)}, status=403)
+            return view(request, granted, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorate
+
+
+# The view receives the auditor's scope.
+auditor_page = permission_page(require_auditor)
 
 
 class AuditFilterForm(forms.Form):
@@ -124,7 +130,7 @@ def _bar_width(compliance: float) -> int:
 
 
 @auditor_page
-def dashboard(request: HttpRequest, user: User, scope: Scope) -> HttpResponse:
+def dashboard(request: HttpRequest, scope: Scope) -> HttpResponse:
     form = AuditFilterForm(scope, request.GET or None)
     as_of, filters, page_number = form.audit()
     summary = selectors.compliance_summary(scope, as_of, filters)
@@ -172,7 +178,9 @@ def dashboard(request: HttpRequest, user: User, scope: Scope) -> HttpResponse:
 
 
 @auditor_page
-def export(request: HttpRequest, user: User, scope: Scope, view: str) -> HttpResponseBase:
+def export(request: HttpRequest, scope: Scope, view: str) -> HttpResponseBase:
     form = AuditFilterForm(scope, request.GET or None)
     as_of, filters, _page = form.audit()
-    return export_response(user, scope, ExportView(view), as_of, filters)
+    auditor = request.user
+    assert isinstance(auditor, User)
+    return export_response(auditor, scope, ExportView(view), as_of, filters)

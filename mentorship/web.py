@@ -18,13 +18,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -34,8 +32,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.forms import add_service_errors
 from accounts.models import User
-from accounts.selectors import doctors_visible_to
-from common.errors import CommonErrorCode, ServiceError
+from common.errors import ServiceError
 from facilities.models import Tier
 from mentorship.forms import EndForm, ProposeForm
 from mentorship.models import Mentorship, MentorshipPlan
@@ -53,33 +50,13 @@ from mentorship.selectors.mentorships import (
 from mentorship.services import mentorships as services
 from mentorship.services import planner
 from mentorship.services.permissions import require_mentorship_admin
-from network.web import verified_doctor_page
+from mentorship.views import permission_page
+from network.web import doctor_key, not_found_is_404, perform, verified_doctor_page
 
 SUGGESTIONS_SHOWN = 5
 CLOSED_SHOWN = 20
 PLANS_PER_PAGE = 20
 PAIRS_PER_PAGE = 50
-
-View = Callable[..., HttpResponseBase]
-
-
-def _perform(request: HttpRequest, action: Callable[[], object], success: str) -> bool:
-    """Run one service call for a button: say what happened, or why not (the service's text).
-    NOT_FOUND is a 404 page, as for anything the viewer may not see."""
-    try:
-        action()
-    except ServiceError as refusal:
-        _not_found_is_404(refusal)
-        for problem in refusal.errors:
-            messages.error(request, problem.message)
-        return False
-    messages.success(request, success)
-    return True
-
-
-def _not_found_is_404(refusal: ServiceError) -> None:
-    if any(problem.code == CommonErrorCode.NOT_FOUND for problem in refusal.errors):
-        raise Http404 from refusal
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
@@ -180,18 +157,6 @@ def mentoring(request: HttpRequest, doctor: User) -> HttpResponse:
     return _render_page(request, doctor)
 
 
-def _doctor_key(doctor: User, doctor_id: uuid.UUID) -> int:
-    """A doctor the viewer may see (as on the network's pages), else 404."""
-    key = (
-        doctors_visible_to(doctor, User.objects.filter(public_id=doctor_id))
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if key is None:
-        raise Http404
-    return key
-
-
 @require_POST
 @verified_doctor_page
 def propose(request: HttpRequest, doctor: User) -> HttpResponse:
@@ -201,11 +166,11 @@ def propose(request: HttpRequest, doctor: User) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a doctor to propose a mentorship to."))
         return _back(request, reverse("mentoring:home"))
-    other = _doctor_key(doctor, form.cleaned_data["doctor"])
+    other = doctor_key(doctor, form.cleaned_data["doctor"])
     try:
         services.propose_mentorship(doctor, **form.service_values(doctor.pk, other))
     except ServiceError as refusal:
-        _not_found_is_404(refusal)
+        not_found_is_404(refusal)
         add_service_errors(form, refusal)
         for errors in form.errors.values():
             for error in errors:
@@ -229,7 +194,7 @@ ANSWERS: dict[str, tuple[Callable[[User, uuid.UUID], Mentorship], str]] = {
 def answer(request: HttpRequest, doctor: User, mentorship_id: uuid.UUID, action: str) -> HttpResponse:
     """Accept or decline a proposal made to me; withdraw one I made."""
     change, success = ANSWERS[action]
-    _perform(request, lambda: change(doctor, mentorship_id), _(success))
+    perform(request, lambda: change(doctor, mentorship_id), _(success))
     return _back(request, reverse("mentoring:home"))
 
 
@@ -242,7 +207,7 @@ def end(request: HttpRequest, doctor: User, mentorship_id: uuid.UUID) -> HttpRes
     try:
         services.end_mentorship(doctor, mentorship_id, reason=form.reason_text())
     except ServiceError as refusal:
-        _not_found_is_404(refusal)
+        not_found_is_404(refusal)
         add_service_errors(form, refusal)
         return _render_page(request, doctor, refused_end=(mentorship_id, form))
     messages.success(request, _("The mentorship has ended."))
@@ -252,22 +217,10 @@ def end(request: HttpRequest, doctor: User, mentorship_id: uuid.UUID) -> HttpRes
 # --- The planner, for administrators --------------------------------------------------------------
 
 
-def mentorship_admin_page(view: View) -> View:
-    """Sign-in first, then ``require_mentorship_admin`` (the permission and an authenticator
-    app), as GraphQL's planner fields apply it; the view receives the administrator. Anyone
-    else gets a 403 page saying why. Staff reach no page at all without TOTP
-    (``accounts.middleware.StaffMFARequiredMiddleware``)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            admin = require_mentorship_admin(request.user)
-        except ServiceError as refusal:
-            return render(request, "mentorship/not_auditor.html", {"reason": str(refusal)}, status=403)
-        return view(request, admin, *args, **kwargs)
-
-    return wrapper
+# Sign-in, then ``require_mentorship_admin`` (the permission and an authenticator app), as
+# GraphQL's planner fields apply it. Staff reach no page at all without TOTP
+# (``accounts.middleware.StaffMFARequiredMiddleware``).
+mentorship_admin_page = permission_page(require_mentorship_admin)
 
 
 def _plan_of(plan_id: uuid.UUID) -> MentorshipPlan:
@@ -355,5 +308,5 @@ PLAN_ACTIONS: dict[str, tuple[Callable[[User, uuid.UUID], MentorshipPlan], str]]
 def plan_action(request: HttpRequest, admin: User, plan_id: uuid.UUID, action: str) -> HttpResponse:
     """Apply a draft plan (all pairs proposed, or PLAN_STALE and none) or discard it."""
     change, success = PLAN_ACTIONS[action]
-    _perform(request, lambda: change(admin, plan_id), _(success))
+    perform(request, lambda: change(admin, plan_id), _(success))
     return redirect("mentorship:plan", plan_id)

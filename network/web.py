@@ -33,7 +33,7 @@ from accounts.forms import add_service_errors
 from accounts.models import User
 from accounts.selectors import doctors_visible_to, with_profile
 from accounts.services import may_submit_licence, require_verified_doctor
-from common.errors import ServiceError, TextSpan, input_name
+from common.errors import CommonErrorCode, ServiceError, TextSpan, input_name
 from network.errors import NetworkErrorCode
 from network.forms import (
     AttachmentForm,
@@ -119,19 +119,24 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
     return redirect(default)
 
 
-def _perform(request: HttpRequest, action: Callable[[], object], success: str) -> bool:
-    """Run a service call for a button: say what happened, or why not. A NOT_FOUND refusal is
-    a 404 page, as for anything the viewer may not see."""
+def perform(request: HttpRequest, action: Callable[[], object], success: str) -> bool:
+    """Run a service call for a button (here and on the mentoring pages): say what happened, or
+    why not. A NOT_FOUND refusal is a 404 page, as for anything the viewer may not see."""
     try:
         action()
     except ServiceError as refusal:
-        if any(problem.code == NetworkErrorCode.NOT_FOUND for problem in refusal.errors):
-            raise Http404 from refusal
+        not_found_is_404(refusal)
         for problem in refusal.errors:
             messages.error(request, problem.message)
         return False
     messages.success(request, success)
     return True
+
+
+def not_found_is_404(refusal: ServiceError) -> None:
+    """Raise Http404 when the refusal is NOT_FOUND (every app's code has that value)."""
+    if any(problem.code == CommonErrorCode.NOT_FOUND for problem in refusal.errors):
+        raise Http404 from refusal
 
 
 def _case_of(doctor: User, case_id: uuid.UUID) -> Case:
@@ -392,7 +397,7 @@ def case_new(request: HttpRequest, doctor: User) -> HttpResponse:
             previews = show_refusal(form, refusal, _guarded_texts(form), CaseForm.service_fields)
         else:
             if "publish" in request.POST:
-                _perform(
+                perform(
                     request,
                     lambda: case_services.publish_case(doctor, case.pk),
                     _("Your case is published."),
@@ -437,7 +442,7 @@ def case_action(request: HttpRequest, doctor: User, case_id: uuid.UUID, action: 
     """Publish, close or reopen one's own case."""
     change, success = CASE_ACTIONS[action]
     key = _case_key(doctor, case_id)
-    _perform(request, lambda: change(doctor, key), _(success))
+    perform(request, lambda: change(doctor, key), _(success))
     return redirect("network:case", case_id)
 
 
@@ -445,7 +450,7 @@ def case_action(request: HttpRequest, doctor: User, case_id: uuid.UUID, action: 
 @verified_doctor_page
 def case_delete(request: HttpRequest, doctor: User, case_id: uuid.UUID) -> HttpResponse:
     key = _case_key(doctor, case_id)
-    if _perform(request, lambda: case_services.delete_case(doctor, key), _("Your case is deleted.")):
+    if perform(request, lambda: case_services.delete_case(doctor, key), _("Your case is deleted.")):
         return redirect("network:my_cases")
     return redirect("network:case", case_id)
 
@@ -476,7 +481,7 @@ def case_attachments(request: HttpRequest, doctor: User, case_id: uuid.UUID) -> 
 @verified_doctor_page
 def attachment_remove(request: HttpRequest, doctor: User, attachment_id: int) -> HttpResponse:
     removed: list[Case] = []
-    _perform(
+    perform(
         request,
         lambda: removed.append(case_services.remove_attachment(doctor, attachment_id)),
         _("The attachment is removed."),
@@ -597,7 +602,7 @@ def comment_edit(request: HttpRequest, doctor: User, comment_id: uuid.UUID) -> H
 @verified_doctor_page
 def comment_delete(request: HttpRequest, doctor: User, comment_id: uuid.UUID) -> HttpResponse:
     ref = _comment_ref(doctor, comment_id)
-    _perform(request, lambda: comment_services.delete_comment(doctor, ref.pk), _("Your comment is deleted."))
+    perform(request, lambda: comment_services.delete_comment(doctor, ref.pk), _("Your comment is deleted."))
     return redirect(_case_url(ref.case_id))
 
 
@@ -607,11 +612,11 @@ def comment_helpful(request: HttpRequest, doctor: User, comment_id: uuid.UUID) -
     """Mark a comment helpful, or withdraw the mark (``helpful=0``)."""
     ref = _comment_ref(doctor, comment_id)
     if request.POST.get("helpful") == "0":
-        _perform(
+        perform(
             request, lambda: comment_services.unmark_helpful(doctor, ref.pk), _("Your mark is withdrawn.")
         )
     else:
-        _perform(request, lambda: comment_services.mark_helpful(doctor, ref.pk), _("Marked helpful."))
+        perform(request, lambda: comment_services.mark_helpful(doctor, ref.pk), _("Marked helpful."))
     return redirect(_case_url(ref.case_id, comment_id))
 
 
@@ -620,7 +625,7 @@ def comment_helpful(request: HttpRequest, doctor: User, comment_id: uuid.UUID) -
 def accept_answer(request: HttpRequest, doctor: User, comment_id: uuid.UUID) -> HttpResponse:
     ref = _comment_ref(doctor, comment_id)
     case_key = _case_key(doctor, ref.case_id)
-    _perform(
+    perform(
         request,
         lambda: case_services.accept_answer(doctor, case_key, ref.pk),
         _("The answer is accepted."),
@@ -638,7 +643,7 @@ def case_report(request: HttpRequest, doctor: User, case_id: uuid.UUID) -> HttpR
     form = ReportForm(request.POST)
     if form.is_valid():
         values = form.cleaned_data
-        _perform(
+        perform(
             request,
             lambda: moderation.report_case(doctor, key, values["reason"], values["details"]),
             _(REPORTED),
@@ -655,7 +660,7 @@ def comment_report(request: HttpRequest, doctor: User, comment_id: uuid.UUID) ->
     form = ReportForm(request.POST)
     if form.is_valid():
         values = form.cleaned_data
-        _perform(
+        perform(
             request,
             lambda: moderation.report_comment(doctor, ref.pk, values["reason"], values["details"]),
             _(REPORTED),
@@ -714,7 +719,8 @@ def doctor_profile(request: HttpRequest, doctor: User, doctor_id: uuid.UUID) -> 
     return render(request, "network/doctor_profile.html", context)
 
 
-def _doctor_key(doctor: User, doctor_id: uuid.UUID) -> int:
+def doctor_key(doctor: User, doctor_id: uuid.UUID) -> int:
+    """A doctor the viewer may see, by public id, else 404 (the mentoring pages use it too)."""
     key = (
         doctors_visible_to(doctor, User.objects.filter(public_id=doctor_id))
         .values_list("pk", flat=True)
@@ -728,10 +734,10 @@ def _doctor_key(doctor: User, doctor_id: uuid.UUID) -> int:
 @require_POST
 @verified_doctor_page
 def connect(request: HttpRequest, doctor: User, doctor_id: uuid.UUID) -> HttpResponse:
-    key = _doctor_key(doctor, doctor_id)
+    key = doctor_key(doctor, doctor_id)
     form = ConnectForm(request.POST)
     message = form.cleaned_data["message"] if form.is_valid() else ""
-    _perform(
+    perform(
         request,
         lambda: connection_services.send_connection_request(doctor, key, message),
         _("Your connection request is sent."),
@@ -751,8 +757,8 @@ DOCTOR_ACTIONS: dict[str, tuple[Callable[[User, int], object], str]] = {
 def doctor_action(request: HttpRequest, doctor: User, doctor_id: uuid.UUID, action: str) -> HttpResponse:
     """Disconnect from, block or unblock a doctor."""
     change, success = DOCTOR_ACTIONS[action]
-    key = _doctor_key(doctor, doctor_id)
-    _perform(request, lambda: change(doctor, key), _(success))
+    key = doctor_key(doctor, doctor_id)
+    perform(request, lambda: change(doctor, key), _(success))
     return _back(request, reverse("network:doctor", args=[doctor_id]))
 
 
@@ -768,7 +774,7 @@ REQUEST_ACTIONS: dict[str, tuple[Callable[[User, int], object], str]] = {
 def request_action(request: HttpRequest, doctor: User, request_id: int, action: str) -> HttpResponse:
     """Accept or decline a request sent to you; cancel one you sent."""
     change, success = REQUEST_ACTIONS[action]
-    _perform(request, lambda: change(doctor, request_id), _(success))
+    perform(request, lambda: change(doctor, request_id), _(success))
     return _back(request, reverse("network:connections"))
 
 
@@ -796,7 +802,7 @@ def follow_specialty(request: HttpRequest, doctor: User) -> HttpResponse:
     form = FollowSpecialtyForm(request.POST)
     if form.is_valid():
         specialty = form.cleaned_data["specialty"]
-        _perform(
+        perform(
             request,
             lambda: follows.follow_specialty(doctor, specialty.pk),
             _("Cases of this specialty will show in your feed."),
@@ -809,7 +815,7 @@ def follow_specialty(request: HttpRequest, doctor: User) -> HttpResponse:
 @require_POST
 @verified_doctor_page
 def unfollow_specialty(request: HttpRequest, doctor: User, specialty_id: int) -> HttpResponse:
-    _perform(
+    perform(
         request,
         lambda: follows.unfollow_specialty(doctor, specialty_id),
         _("You no longer follow this specialty."),
@@ -857,14 +863,14 @@ def notification_open(request: HttpRequest, doctor: User, notification_id: uuid.
 @require_POST
 @verified_doctor_page
 def notification_read(request: HttpRequest, doctor: User, notification_id: uuid.UUID) -> HttpResponse:
-    _perform(request, lambda: notification_services.mark_read(doctor, notification_id), _("Marked read."))
+    perform(request, lambda: notification_services.mark_read(doctor, notification_id), _("Marked read."))
     return redirect("network:notifications")
 
 
 @require_POST
 @verified_doctor_page
 def notifications_read_all(request: HttpRequest, doctor: User) -> HttpResponse:
-    _perform(request, lambda: notification_services.mark_all_read(doctor), _("All notifications are read."))
+    perform(request, lambda: notification_services.mark_all_read(doctor), _("All notifications are read."))
     return redirect("network:notifications")
 
 
@@ -874,7 +880,7 @@ def notification_preferences_save(request: HttpRequest, doctor: User) -> HttpRes
     form = NotificationPreferencesForm(request.POST)
     if form.is_valid():
         muted = form.cleaned_data["muted"]
-        _perform(
+        perform(
             request,
             lambda: notification_services.set_notification_preferences(doctor, muted),
             _("Your notification settings are saved."),

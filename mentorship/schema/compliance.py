@@ -16,14 +16,11 @@ from datetime import date
 from typing import Any
 
 import graphene
-from django.utils.translation import gettext as _
-from graphql import GraphQLError, GraphQLResolveInfo
-from graphql_relay import cursor_to_offset, offset_to_cursor
+from graphql import GraphQLResolveInfo
 
 from accounts.schema import Doctor
 from api.permissions import viewer
-from api.relay import key_from_global_id, page_size_problem
-from common.errors import CommonErrorCode
+from api.relay import key_from_global_id, offset_connection, offset_page_bounds
 from facilities.schema import Facility, Province, Specialty, TierEnum
 from mentorship.selectors import compliance as selectors
 from mentorship.services.permissions import Scope, require_auditor
@@ -206,39 +203,6 @@ def _auditor(info: GraphQLResolveInfo) -> Scope:
     return require_auditor(viewer(info))
 
 
-def _start(info: GraphQLResolveInfo, first: int | None, after: str | None) -> tuple[int, int]:
-    """(offset, limit) for a page: ``first`` is required (1..the limit), cursors are offsets."""
-    problem = page_size_problem(info.field_name, first, None)
-    if problem is not None:
-        message, code = problem
-        raise GraphQLError(message, extensions={"code": code})
-    assert first is not None
-    start = 0
-    if after:
-        offset = cursor_to_offset(after)
-        if offset is None or offset < 0:
-            raise GraphQLError(_("Malformed cursor."), extensions={"code": str(CommonErrorCode.INVALID)})
-        start = offset + 1
-    return start, first
-
-
-def _connection(connection: type[graphene.relay.Connection], page: selectors.Page[Any]) -> Any:
-    edges = [
-        connection.Edge(node=row, cursor=offset_to_cursor(page.offset + index))
-        for index, row in enumerate(page.rows)
-    ]
-    return connection(
-        edges=edges,
-        total_count=page.total,
-        page_info=graphene.relay.PageInfo(
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-            has_previous_page=page.offset > 0,
-            has_next_page=page.has_next,
-        ),
-    )
-
-
 def _audit_args(**extra: Any) -> dict[str, Any]:
     return {
         "as_of": graphene.Date(description="The audit date (today by default; not in the future)."),
@@ -315,11 +279,17 @@ class ComplianceQuery(graphene.ObjectType):
         after: str | None = None,
     ) -> Any:
         scope = _auditor(info)
-        offset, limit = _start(info, first, after)
+        offset, limit = offset_page_bounds(info, first, after)
         page = selectors.compliance_by_facility(
             scope, selectors.audit_date(as_of), _filters(filters), offset=offset, limit=limit
         )
-        return _connection(FacilityComplianceConnection, page)
+        return offset_connection(
+            FacilityComplianceConnection,
+            page.rows,
+            page.offset,
+            has_next=page.has_next,
+            total_count=page.total,
+        )
 
     @staticmethod
     def resolve_compliance_by_specialty(
@@ -339,7 +309,7 @@ class ComplianceQuery(graphene.ObjectType):
         after: str | None = None,
     ) -> Any:
         scope = _auditor(info)
-        offset, limit = _start(info, first, after)
+        offset, limit = offset_page_bounds(info, first, after)
         page = selectors.mentor_compliance(
             scope,
             selectors.audit_date(as_of),
@@ -349,7 +319,9 @@ class ComplianceQuery(graphene.ObjectType):
             limit=limit,
         )
         selectors.with_specialties(page.rows)
-        return _connection(MentorComplianceConnection, page)
+        return offset_connection(
+            MentorComplianceConnection, page.rows, page.offset, has_next=page.has_next, total_count=page.total
+        )
 
     @staticmethod
     def resolve_compliance_trend(

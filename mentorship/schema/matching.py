@@ -8,16 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
-from django.utils.translation import gettext as _
 from graphql import GraphQLError, GraphQLResolveInfo
-from graphql_relay import cursor_to_offset, offset_to_cursor
 
 from accounts.schema import Doctor
 from api.permissions import verified_doctor_required
-from api.relay import page_size_problem
-from common.errors import CommonErrorCode, ServiceError
+from api.relay import offset_connection, offset_page_bounds
+from common.errors import ServiceError
 from facilities.schema import TierEnum
-from mentorship.selectors.matching import Match, mentee_suggestion_page, mentor_candidate_page
+from mentorship.selectors.matching import mentee_suggestion_page, mentor_candidate_page
 
 
 class MentorshipMatch(graphene.ObjectType):
@@ -41,41 +39,6 @@ class MentorshipMatch(graphene.ObjectType):
 class MentorshipMatchConnection(graphene.relay.Connection):
     class Meta:
         node = MentorshipMatch
-
-
-def _start(after: str | None) -> int:
-    if not after:
-        return 0
-    offset = cursor_to_offset(after)
-    if offset is None or offset < 0:
-        raise GraphQLError(_("Malformed cursor."), extensions={"code": str(CommonErrorCode.INVALID)})
-    return offset + 1
-
-
-def _connection(rows: list[Match], start: int, first: int) -> MentorshipMatchConnection:
-    page = rows[:first]
-    edges = [
-        MentorshipMatchConnection.Edge(node=row, cursor=offset_to_cursor(start + index))
-        for index, row in enumerate(page)
-    ]
-    return MentorshipMatchConnection(
-        edges=edges,
-        page_info=graphene.relay.PageInfo(
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-            has_previous_page=start > 0,
-            has_next_page=len(rows) > first,
-        ),
-    )
-
-
-def _first(info: GraphQLResolveInfo, first: int | None) -> int:
-    problem = page_size_problem(info.field_name, first, None)
-    if problem is not None:
-        message, code = problem
-        raise GraphQLError(message, extensions={"code": code})
-    assert first is not None
-    return first
 
 
 def _refused(error: ServiceError) -> GraphQLError:
@@ -109,22 +72,22 @@ class MatchingQuery(graphene.ObjectType):
         after: str | None = None,
     ) -> MentorshipMatchConnection:
         doctor = verified_doctor_required(info)
-        size, start = _first(info, first), _start(after)
+        start, size = offset_page_bounds(info, first, after)
         tier = getattr(mentee_tier, "value", mentee_tier)
         try:
             rows = mentee_suggestion_page(doctor, tier, offset=start, limit=size + 1)
         except ServiceError as error:
             raise _refused(error) from None
-        return _connection(rows, start, size)
+        return offset_connection(MentorshipMatchConnection, rows[:size], start, has_next=len(rows) > size)
 
     @staticmethod
     def resolve_mentor_candidates(
         root: Any, info: GraphQLResolveInfo, first: int | None = None, after: str | None = None
     ) -> MentorshipMatchConnection:
         doctor = verified_doctor_required(info)
-        size, start = _first(info, first), _start(after)
+        start, size = offset_page_bounds(info, first, after)
         try:
             rows = mentor_candidate_page(doctor, offset=start, limit=size + 1)
         except ServiceError as error:
             raise _refused(error) from None
-        return _connection(rows, start, size)
+        return offset_connection(MentorshipMatchConnection, rows[:size], start, has_next=len(rows) > size)

@@ -13,10 +13,8 @@ from typing import Any, ClassVar
 
 import graphene
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
-from graphql import GraphQLError, GraphQLResolveInfo
-from graphql_relay import cursor_to_offset, offset_to_cursor
+from graphql import GraphQLResolveInfo
 
 from accounts.models import User
 from accounts.schema import Doctor
@@ -28,9 +26,9 @@ from api.relay import (
     PaginatedConnectionField,
     instance_from_global_id,
     key_from_global_id,
-    page_size_problem,
+    offset_connection,
+    offset_page_bounds,
 )
-from common.errors import CommonErrorCode
 from facilities.models import Specialty as SpecialtyModel
 from facilities.schema import Specialty
 from network import models as network_models
@@ -126,31 +124,6 @@ class ConnectionSuggestionConnection(graphene.relay.Connection):
         node = ConnectionSuggestion
 
 
-def _suggestions(viewer: User, first: int, after: str | None) -> ConnectionSuggestionConnection:
-    """One page of suggestions. Cursors are ranks; no total count (it would cost as much again)."""
-    start = 0
-    if after:
-        offset = cursor_to_offset(after)
-        if offset is None or offset < 0:
-            raise GraphQLError(_("Malformed cursor."), extensions={"code": str(CommonErrorCode.INVALID)})
-        start = offset + 1
-    rows: list[Suggestion] = suggestion_page(viewer, offset=start, limit=first + 1)
-    page = rows[:first]
-    edges = [
-        ConnectionSuggestionConnection.Edge(node=row, cursor=offset_to_cursor(start + index))
-        for index, row in enumerate(page)
-    ]
-    return ConnectionSuggestionConnection(
-        edges=edges,
-        page_info=graphene.relay.PageInfo(
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-            has_previous_page=start > 0,
-            has_next_page=len(rows) > first,
-        ),
-    )
-
-
 class ConnectionsQuery(graphene.ObjectType):
     """Root query fields for connections."""
 
@@ -202,12 +175,12 @@ class ConnectionsQuery(graphene.ObjectType):
         root: Any, info: GraphQLResolveInfo, first: int | None = None, after: str | None = None
     ) -> ConnectionSuggestionConnection:
         doctor = verified_doctor_required(info)
-        problem = page_size_problem(info.field_name, first, None)
-        if problem is not None:
-            message, code = problem
-            raise GraphQLError(message, extensions={"code": code})
-        assert first is not None
-        return _suggestions(doctor, first, after)
+        # Cursors are ranks; no total count (it would cost as much again).
+        start, size = offset_page_bounds(info, first, after)
+        rows: list[Suggestion] = suggestion_page(doctor, offset=start, limit=size + 1)
+        return offset_connection(
+            ConnectionSuggestionConnection, rows[:size], start, has_next=len(rows) > size
+        )
 
     @staticmethod
     def resolve_blocked_doctors(root: Any, info: GraphQLResolveInfo, **_pagination: Any) -> QuerySet[User]:
