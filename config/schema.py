@@ -12,24 +12,36 @@ import graphene
 from accounts.schema import AccountsMutation, AccountsQuery
 from accounts.subscriptions import AccountsSubscription
 from api.relay import Node
+from chat.schema import CHAT_MUTATION_ROOTS, CHAT_QUERY_ROOTS, CHAT_SUBSCRIPTION_ROOTS
 from facilities.schema import FacilitiesQuery
 from mentorship.schema import MENTORSHIP_MUTATION_ROOTS, MENTORSHIP_QUERY_ROOTS
 from network.schema import NETWORK_MUTATION_ROOTS, NETWORK_QUERY_ROOTS, NETWORK_SUBSCRIPTION_ROOTS
+from referrals.schema import REFERRALS_MUTATION_ROOTS, REFERRALS_QUERY_ROOTS, REFERRALS_SUBSCRIPTION_ROOTS
+from search.schema import SEARCH_MUTATION_ROOTS, SEARCH_QUERY_ROOTS, SEARCH_SUBSCRIPTION_ROOTS
 
 QUERY_ROOTS: tuple[type[graphene.ObjectType], ...] = (
     AccountsQuery,
     FacilitiesQuery,
     *NETWORK_QUERY_ROOTS,
     *MENTORSHIP_QUERY_ROOTS,
+    *REFERRALS_QUERY_ROOTS,
+    *CHAT_QUERY_ROOTS,
+    *SEARCH_QUERY_ROOTS,
 )
 MUTATION_ROOTS: tuple[type[graphene.ObjectType], ...] = (
     AccountsMutation,
     *NETWORK_MUTATION_ROOTS,
     *MENTORSHIP_MUTATION_ROOTS,
+    *REFERRALS_MUTATION_ROOTS,
+    *CHAT_MUTATION_ROOTS,
+    *SEARCH_MUTATION_ROOTS,
 )
 SUBSCRIPTION_ROOTS: tuple[type[graphene.ObjectType], ...] = (
     AccountsSubscription,
     *NETWORK_SUBSCRIPTION_ROOTS,
+    *REFERRALS_SUBSCRIPTION_ROOTS,
+    *CHAT_SUBSCRIPTION_ROOTS,
+    *SEARCH_SUBSCRIPTION_ROOTS,
 )
 
 

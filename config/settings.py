@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "api",
     "network",
     "mentorship",
+    "referrals",
     "chat",
     "search",
 ]
@@ -281,6 +282,12 @@ CASE_ATTACHMENT_MAX_BYTES = env_int("CASE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 102
 MENTORSHIP_PROPOSAL_DAYS = env_int("MENTORSHIP_PROPOSAL_DAYS", 14)  # an unanswered proposal expires
 MENTORSHIP_ACTIVITY_DAYS = env_int("MENTORSHIP_ACTIVITY_DAYS", 30)  # "active", not "paper"
 MENTORSHIP_REMINDER_INTERVAL_DAYS = env_int("MENTORSHIP_REMINDER_INTERVAL_DAYS", 7)
+
+# --- Referrals --------------------------------------------------------------------------------
+
+# --- Chat -------------------------------------------------------------------------------------
+
+# --- Search -----------------------------------------------------------------------------------
 
 # --- Security ---------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

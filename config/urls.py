@@ -15,6 +15,9 @@ urlpatterns = [
     path("network/", include("network.urls")),
     path("audit/", include("mentorship.urls")),
     path("mentorship/", include((mentoring_urlpatterns, "mentoring"))),
+    path("referrals/", include("referrals.urls")),
+    path("chat/", include("chat.urls")),
+    path("search/", include("search.urls")),
     path("graphql/", graphql_view, name="graphql"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -1,0 +1,6 @@
+"""Web pages of the chat app."""
+
+from django.urls import URLPattern
+
+app_name = "chat"
+urlpatterns: list[URLPattern] = []
