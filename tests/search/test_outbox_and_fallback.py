@@ -1,0 +1,207 @@
+"""Elasticsearch down never fails or blocks a change, and never fails a search: updates wait in
+the outbox (written in the change's transaction) and PostgreSQL answers searches. The cluster
+is "down" the real way: the real client pointed at a closed local port (connection refused)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+from django.core.management import CommandError, call_command
+
+from network.models import Case
+from network.services import cases as case_services
+from search import outbox
+from search.backends.base import DoctorQuery
+from search.backends.postgres import PostgresBackend
+from search.models import CaseDocument, IndexKind, OutboxEntry
+from search.selectors import search_cases, search_doctors
+from tests import factories
+from tests.graphql import conftest as graphql_conftest
+from tests.graphql.conftest import data_of
+from tests.network.test_cases_builders import case_fields
+from tests.search.builders import named_doctor, searcher
+from tests.search.conftest import closed_port_url
+
+pytestmark = pytest.mark.django_db
+
+graphql = graphql_conftest.graphql
+
+
+@pytest.fixture
+def unreachable(settings):
+    settings.ELASTICSEARCH_URL = closed_port_url()
+    outbox._paused_until = 0.0
+    yield settings.ELASTICSEARCH_URL
+    outbox._paused_until = 0.0
+
+
+def test_without_elasticsearch_nothing_is_queued(settings, django_capture_on_commit_callbacks):
+    settings.ELASTICSEARCH_URL = ""
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        case_services.create_case(factories.doctor(), **case_fields())
+    assert OutboxEntry.objects.count() == 0
+    assert callbacks == []
+
+
+def test_a_case_is_saved_while_elasticsearch_is_down_and_its_update_waits(
+    unreachable, django_capture_on_commit_callbacks, caplog
+):
+    author = factories.doctor()
+    with django_capture_on_commit_callbacks(execute=True), caplog.at_level(logging.WARNING, "search.outbox"):
+        case = case_services.create_case(author, **case_fields(title="Đau ngực trái cấp"))
+
+    assert Case.objects.filter(pk=case.pk).exists()
+    assert CaseDocument.objects.filter(case=case).exists()  # PostgreSQL's document, same transaction
+    [entry] = OutboxEntry.objects.filter(kind=IndexKind.CASE, object_id=case.pk)
+    assert entry.attempts == 1
+    assert "Connection" in entry.last_error
+    assert "Search outbox" in caplog.text
+
+    # Further saves skip the after-commit attempt for a while (no waiting at every save).
+    with django_capture_on_commit_callbacks(execute=True):
+        case_services.update_case(author, case.pk, title="Đau ngực trái cấp, vã mồ hôi")
+    entries = OutboxEntry.objects.filter(kind=IndexKind.CASE, object_id=case.pk)
+    assert sorted(entries.values_list("attempts", flat=True)) == [0, 1]
+
+
+def test_the_drain_command_keeps_entries_while_the_cluster_is_down_then_applies_them(unreachable):
+    doctor = factories.doctor()  # its creation queued a doctor entry
+    pending = OutboxEntry.objects.filter(kind=IndexKind.DOCTOR, object_id=doctor.pk)
+    assert pending.exists()
+
+    with pytest.raises(CommandError, match="unreachable"):
+        call_command("search_drain_outbox")
+    assert pending.exists()
+    assert set(pending.values_list("attempts", flat=True)) == {1}
+
+    # The cluster back (here a backend that works): the same entries drain and are gone.
+    outcome = outbox.drain(backend=PostgresBackend())
+    assert outcome.failed == 0 and outcome.applied >= 1
+    assert OutboxEntry.objects.count() == 0
+
+
+def test_an_entry_written_while_its_row_is_applied_is_kept():
+    entry = OutboxEntry.objects.create(kind=IndexKind.CASE, object_id=123456)
+
+    class ChangingBackend(PostgresBackend):
+        def index(self, kind: str, ids: list[int]) -> None:
+            # A change committed meanwhile writes its own entry; it must survive this batch.
+            OutboxEntry.objects.create(kind=kind, object_id=ids[0])
+            super().index(kind, ids)
+
+    outbox.apply(OutboxEntry.objects.filter(pk=entry.pk), ChangingBackend())
+
+    assert list(OutboxEntry.objects.values_list("object_id", flat=True)) == [123456]
+
+
+def test_searches_fall_back_to_postgresql_when_elasticsearch_is_unreachable(unreachable, caplog):
+    duc = named_doctor("Nguyễn Văn Đức")
+    with caplog.at_level(logging.WARNING, "search"):
+        page = search_doctors(searcher(), DoctorQuery(text="nguyen van duc"), offset=0, limit=10)
+
+    assert [row.pk for row in page.rows] == [duc.pk]
+    assert page.backend == "postgresql"
+    assert "Elasticsearch unavailable, PostgreSQL answers" in caplog.text
+
+
+def test_graphql_searches_show_no_error_when_elasticsearch_is_unreachable(unreachable, graphql):
+    named_doctor("Nguyễn Văn Đức")
+    viewer = searcher()
+    graphql.login(viewer)
+
+    result = data_of(
+        graphql(
+            '{ searchDoctors(query: "duc", first: 5) { totalCount errors { code } } '
+            'searchCases(query: "dau", first: 5) { totalCount errors { code } } }'
+        )
+    )
+
+    assert result["searchDoctors"] == {"totalCount": 1, "errors": []}
+    assert result["searchCases"] == {"totalCount": 0, "errors": []}
+
+
+def test_search_cases_falls_back_too(unreachable):
+    from search.backends.base import CaseQuery
+    from tests.network.test_cases_builders import published_case
+
+    case = published_case(factories.doctor(), title="Đau ngực")
+
+    page = search_cases(searcher(), CaseQuery(text="dau nguc"), offset=0, limit=5)
+
+    assert [row.pk for row in page.rows] == [case.pk]
+    assert page.backend == "postgresql"
+
+
+def test_the_drain_command_has_nothing_to_do_without_elasticsearch(settings):
+    from io import StringIO
+
+    settings.ELASTICSEARCH_URL = ""
+    out = StringIO()
+
+    call_command("search_drain_outbox", stdout=out)
+
+    assert "PostgreSQL search needs no outbox" in out.getvalue()
+
+
+@contextmanager
+def _held_elsewhere(name: str) -> Iterator[None]:
+    """The advisory lock ``name`` held by another database session (another applier)."""
+    from django.db import connection
+
+    database = connection.settings_dict
+    with psycopg.connect(
+        dbname=database["NAME"],
+        user=database["USER"],
+        password=database["PASSWORD"] or None,
+        host=database["HOST"],
+        port=database["PORT"] or 5432,
+        autocommit=True,
+    ) as other:
+        other.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [name])
+        yield
+
+
+def test_a_row_being_applied_by_another_process_waits_for_the_next_drain():
+    # Two appliers sending one row's states could land the older one last in Elasticsearch.
+    busy = OutboxEntry.objects.create(kind=IndexKind.CASE, object_id=123456)
+    OutboxEntry.objects.create(kind=IndexKind.CASE, object_id=654321)
+
+    with _held_elsewhere(outbox.lock_key(IndexKind.CASE, 123456)):
+        outcome = outbox.apply(OutboxEntry.objects.all(), PostgresBackend())
+    assert (outcome.applied, outcome.failed) == (1, 0)
+    assert list(OutboxEntry.objects.values_list("pk", "attempts")) == [(busy.pk, 0)]
+
+    assert outbox.drain(PostgresBackend()).applied == 1
+    assert not OutboxEntry.objects.exists()
+
+
+def test_updates_made_while_an_index_is_rebuilt_wait_for_the_new_index():
+    entry = OutboxEntry.objects.create(kind=IndexKind.CASE, object_id=123456)
+    doctor = OutboxEntry.objects.create(kind=IndexKind.DOCTOR, object_id=123456)
+
+    with _held_elsewhere(outbox.lock_key(IndexKind.CASE)):  # search_reindex case running
+        outcome = outbox.apply(OutboxEntry.objects.all(), PostgresBackend())
+    assert (outcome.applied, outcome.failed) == (1, 0)
+    assert list(OutboxEntry.objects.values_list("pk", flat=True)) == [entry.pk]
+    assert not OutboxEntry.objects.filter(pk=doctor.pk).exists()
+
+
+def test_an_entry_the_cluster_keeps_refusing_does_not_hold_back_the_others():
+    class RefusingOne(PostgresBackend):
+        def index(self, kind: str, ids: list[int]) -> None:
+            if 111 in ids:
+                raise RuntimeError("Elasticsearch refused a index: mapper_parsing_exception")
+            super().index(kind, ids)
+
+    for object_id in (111, 222, 333):
+        OutboxEntry.objects.create(kind=IndexKind.CASE, object_id=object_id)
+
+    assert outbox.drain(RefusingOne(), batch=1).failed == 1
+    outcome = outbox.drain(RefusingOne(), batch=1)  # the next cron run
+
+    assert (outcome.applied, outcome.failed) == (2, 1)
+    assert list(OutboxEntry.objects.values_list("object_id", "attempts")) == [(111, 2)]
