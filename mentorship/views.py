@@ -148,7 +148,10 @@ def dashboard(request: HttpRequest, scope: Scope) -> HttpResponse:
     scope_province = (
         Province.objects.filter(code=scope.province_id).first() if scope.province_id is not None else None
     )
+    from referrals.dashboard import audit_section  # the referrals app sits above this one
+
     context = {
+        "referrals": audit_section(scope),
         "form": form,
         "as_of": as_of,
         "scope": scope,

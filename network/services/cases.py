@@ -150,7 +150,9 @@ def _clean_text(name: str, value: str, errors: list[FieldError]) -> str:
     return text
 
 
-def _clean_codes(codes: Sequence[str], errors: list[FieldError]) -> list[str]:
+def clean_icd10_codes(codes: Sequence[str], errors: list[FieldError]) -> list[str]:
+    """ICD-10 codes trimmed, upper-cased and de-duplicated (cases and referrals); a malformed
+    code or too many add an error to ``errors``."""
     cleaned = list(dict.fromkeys(code.strip().upper() for code in codes if code.strip()))
     invalid = [code for code in cleaned if not ICD10_PATTERN.match(code)]
     if invalid:
@@ -241,7 +243,7 @@ def _clean(author: User, values: dict[str, Any], current: Case | None) -> _Clean
             errors.append(FieldError(NetworkErrorCode.NOT_FOUND, _("Unknown specialty."), "specialtyId"))
         cleaned["specialty_id"] = values["specialty_id"]
     if "icd10_codes" in values:
-        cleaned["icd10_codes"] = _clean_codes(values["icd10_codes"], errors)
+        cleaned["icd10_codes"] = clean_icd10_codes(values["icd10_codes"], errors)
     if "tags" in values:
         cleaned["tags"] = _clean_tags(values["tags"], errors)
     for name, choices in (

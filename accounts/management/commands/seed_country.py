@@ -5,12 +5,13 @@ from django.utils import timezone
 
 from accounts.management.seeding.country import CountryDataError, CountryParameters, seed_country
 from accounts.management.seeding.mentorships import mentorship_fingerprint, seed_mentorships
+from accounts.management.seeding.referrals import REFERRALS_PER_DOCTOR, seed_referrals
 
 
 class Command(BaseCommand):
     help = (
         "Generate deterministic synthetic country-scale data (facilities in all 34 provinces, "
-        "N doctors, their network and mentorships) for benchmarks. Refuses if synthetic data exists "
+        "N doctors, their network, mentorships and referrals) for benchmarks. Refuses if synthetic data exists "
         "unless --reset is given."
     )
 
@@ -33,6 +34,17 @@ class Command(BaseCommand):
             action="store_true",
             help="Replace only the mentorships of the synthetic country already there (doctors and network kept).",
         )
+        parser.add_argument(
+            "--referrals-only",
+            action="store_true",
+            help="Replace only the referrals of the synthetic country already there (everything else kept).",
+        )
+        parser.add_argument(
+            "--referrals",
+            type=int,
+            default=None,
+            help=f"With --referrals-only: number of referrals (default {REFERRALS_PER_DOCTOR} per doctor: 300000 for 200000).",
+        )
 
     def handle(self, *args, **options):
         parameters = CountryParameters(
@@ -49,6 +61,9 @@ class Command(BaseCommand):
                 f"Fingerprint: {mentorship_fingerprint()}"
             )
             return
+        if options["referrals_only"]:
+            self._seed_referrals(parameters, options["referrals"])
+            return
         self.stdout.write(
             f"Seeding {parameters.doctors} doctors (seed {parameters.seed}, as of {parameters.as_of})..."
         )
@@ -60,4 +75,14 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Country data: {report.facilities} facilities, {report.doctors} doctors in "
             f"{sum(report.seconds_by_step.values()):.1f} s ({timings}).\nFingerprint: {report.fingerprint}"
+        )
+
+    def _seed_referrals(self, parameters, count):
+        self.stdout.write(
+            f"Seeding {count or 'the default number of'} referrals (seed {parameters.seed}, as of {parameters.as_of})..."
+        )
+        seconds_by_step = seed_referrals(parameters, count=count, log=self.stdout.write)
+        self.stdout.write(
+            f"Referrals in {sum(seconds_by_step.values()):.1f} s "
+            f"({', '.join(f'{name} {seconds:.1f} s' for name, seconds in seconds_by_step.items())})."
         )

@@ -41,6 +41,7 @@ from accounts.management.seeding.demo import DEMO_PASSWORD
 from accounts.management.seeding.mentorships import mentorship_steps
 from accounts.management.seeding.network import network_steps
 from accounts.management.seeding.pdf import licence_scan_pdf
+from accounts.management.seeding.referrals import ReferralsStep
 from accounts.models import LicenceKind, LicenceSubmission, User, VerificationStatus
 from common.storage import private_storage
 from facilities.models import Commune, Facility, Province, Specialty, Tier
@@ -609,9 +610,10 @@ class LicencesStep:
 
 # Steps run in this order and are deleted in the reverse one.
 PIPELINE: list[Step] = [FacilitiesStep(), PeopleStep(), SpecialtiesStep(), LicencesStep(), *network_steps()]
-# The whole data set, what `seed_country` builds: the mentorships come last, because starting one
-# connects its pair (the network steps alone, `seed_network`, rebuild PIPELINE's network).
-COUNTRY_PIPELINE: list[Step] = [*PIPELINE, *mentorship_steps()]
+# The whole data set, what `seed_country` builds: the mentorships after the network, because
+# starting one connects its pair (the network steps alone, `seed_network`, rebuild PIPELINE's
+# network); the referrals last, since they name cases and mentors.
+COUNTRY_PIPELINE: list[Step] = [*PIPELINE, *mentorship_steps(), ReferralsStep()]
 
 
 # --- Running -------------------------------------------------------------------------------------

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ReferralErrorCode(StrEnum):
+    """Stable codes for referral refusals (exposed in GraphQL as ReferralErrorCode)."""
+
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    NOT_FOUND = "NOT_FOUND"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    # The network's code for text that identifies a patient (spans say where).
+    PATIENT_IDENTIFIER = "PATIENT_IDENTIFIER"
+    # Requests
+    EMERGENCY_NOT_REFERRAL = "EMERGENCY_NOT_REFERRAL"
+    CASE_NOT_PUBLISHED = "CASE_NOT_PUBLISHED"
+    CASE_NOT_VISIBLE = "CASE_NOT_VISIBLE"
+    NO_FACILITY = "NO_FACILITY"
+    TIER_NOT_HIGHER = "TIER_NOT_HIGHER"
+    SELF_REFERRAL = "SELF_REFERRAL"
+    NO_DEFAULT_TARGET = "NO_DEFAULT_TARGET"
+    TARGET_AMBIGUOUS = "TARGET_AMBIGUOUS"
+    NO_CONSULTANTS = "NO_CONSULTANTS"
+    # Lifecycle
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    ALREADY_CLAIMED = "ALREADY_CLAIMED"
+    NOT_YOUR_REFERRAL = "NOT_YOUR_REFERRAL"
+    ANSWER_INCOMPLETE = "ANSWER_INCOMPLETE"
+    ALREADY_CLOSED = "ALREADY_CLOSED"
+    # Records
+    RECORD_MISSING = "RECORD_MISSING"

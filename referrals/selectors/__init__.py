@@ -1,0 +1,1 @@
+"""Reads of the referrals app: who sees which referral, queues, targets, metrics."""

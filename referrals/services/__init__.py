@@ -1,0 +1,1 @@
+"""Writes of the referrals app: requests and their lifecycle, escalation, consultation records."""

@@ -1,0 +1,143 @@
+"""Escalating referrals nobody answered in time (``manage.py escalate_referrals``, for cron).
+
+A referral still *requested* at its ``next_escalation_at`` (first its response deadline) moves
+one step: from a named doctor to their facility's queue for the referral's specialty, from a
+queue to the queue of the next tier up (same province first) that has doctors of that
+specialty. Each step gives the new queue ``escalation_step_hours`` (policy data) before the
+next; the response deadline itself never moves, so the figures still count the delay. The
+requester, the doctor it leaves and the doctors it reaches are alerted; every step is audited
+(``referral.escalated``). Idempotent: a step moves ``next_escalation_at`` past ``now``, and rows
+are taken under ``FOR UPDATE SKIP LOCKED``, so overlapping runs never escalate twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Case as Choose
+from django.db.models import IntegerField, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from audit.services import record
+from facilities.models import Facility, Tier
+from network.models import Case
+from referrals.models import Referral, ReferralAlert
+from referrals.selectors import referrals as selectors
+from referrals.services.alerts import alert
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class EscalationRun:
+    escalated: int
+    exhausted: int  # at the top tier already: left in place, no further step
+
+
+def next_tier_facility(referral: Referral) -> Facility | None:
+    """The facility one tier above the referral's target that has verified doctors of its
+    specialty: in the same province if there is one, else anywhere; the lowest id on a tie."""
+    current = referral.target_facility
+    rank = Tier.rank(current.tier)
+    if rank == 0:
+        return None
+    upper_tier = [choice.value for choice in Tier][rank - 1]
+    staffed = (
+        User.objects.filter(
+            selectors.queue_members_q(referral.specialty_id),
+            facility__tier=upper_tier,
+            facility__is_active=True,
+        )
+        .exclude(pk=referral.requester_id)
+        .values("facility_id")
+    )
+    same_province = Choose(
+        When(province_id=current.province_id, then=0), default=1, output_field=IntegerField()
+    )
+    return Facility.objects.filter(pk__in=staffed).annotate(far=same_province).order_by("far", "id").first()
+
+
+def _escalate(referral: Referral, now: datetime, step: timedelta) -> bool:
+    """One step for a locked referral; False when there is nowhere higher to go."""
+    previous_doctor = referral.target_doctor
+    from_facility = referral.target_facility_id
+    # A queue's members are not known in advance: a case not shared with the whole network
+    # (as a queued request needs) would wait where nobody may claim it. It stays where it is.
+    facility = None
+    if referral.case.visibility == Case.Visibility.NETWORK:
+        staffed = (
+            selectors.queue_members(referral.target_facility_id, referral.specialty_id)
+            .exclude(pk=referral.requester_id)
+            .exists()
+        )
+        # The named doctor's own facility first, unless nobody there could claim it.
+        facility = referral.target_facility if previous_doctor is not None and staffed else None
+        facility = facility or next_tier_facility(referral)
+    if facility is None:
+        referral.next_escalation_at = None
+        referral.save(update_fields=["next_escalation_at"])
+        record("referral.escalation_exhausted", actor=None, target=referral, details={})
+        return False
+    referral.target_doctor = None  # a named doctor's referral goes to their facility's queue
+    referral.target_facility = facility
+    referral.escalation_level += 1
+    referral.escalated_at = now
+    referral.next_escalation_at = now + step
+    referral.save(
+        update_fields=[
+            "target_doctor",
+            "target_facility",
+            "escalation_level",
+            "escalated_at",
+            "next_escalation_at",
+        ]
+    )
+    record(
+        "referral.escalated",
+        actor=None,
+        target=referral,
+        details={
+            "level": referral.escalation_level,
+            "from_doctor": previous_doctor.pk if previous_doctor else None,
+            "from_facility": from_facility,
+            "to_facility": referral.target_facility_id,
+        },
+    )
+    reached = list(selectors.queue_members(referral.target_facility_id, referral.specialty_id))
+    alert(
+        [referral.requester, previous_doctor, *(d for d in reached if d.pk != referral.requester_id)],
+        referral,
+        ReferralAlert.Kind.ESCALATED,
+        _("An overdue referral was escalated"),
+    )
+    return True
+
+
+def escalate_overdue(*, now: datetime | None = None) -> EscalationRun:
+    """Escalate every referral overdue at ``now`` by one step (each in its own transaction)."""
+    now = now or timezone.now()
+    steps = {
+        target.urgency: timedelta(hours=target.escalation_step_hours)
+        for target in selectors.response_targets()
+    }
+    escalated = exhausted = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Referral.objects.select_for_update(of=("self",), skip_locked=True)
+                .filter(status=Referral.Status.REQUESTED, next_escalation_at__lte=now)
+                .select_related("target_facility", "target_doctor", "requester", "case")
+                .order_by("next_escalation_at", "id")[:BATCH]
+            )
+            if not due:
+                break
+            for referral in due:
+                if _escalate(referral, now, steps[referral.urgency]):
+                    escalated += 1
+                else:
+                    exhausted += 1
+    return EscalationRun(escalated=escalated, exhausted=exhausted)
