@@ -400,6 +400,19 @@ def test_a_cursor_names_a_position_and_nothing_else():
 # --- Cost ------------------------------------------------------------------------------------
 
 
+def test_the_page_writes_the_visibility_rule_once_per_kind_of_source(viewer):
+    # One walk over the authors and one over the followed specialties, however many of each:
+    # a copy of the rule per source would grow the query, and its planning, with the network.
+    SpecialtyFollow.objects.create(doctor=viewer, specialty=paediatrics())
+    SpecialtyFollow.objects.create(doctor=viewer, specialty=factories.specialty())
+    for _ in range(3):
+        connect(viewer, factories.doctor())
+
+    for after in (None, FeedPosition(NOW, 42)):
+        sql = str(feed_page(viewer, first=20, after=after).query)
+        assert sql.count("network_caseaudience") == 2
+
+
 def test_the_feed_costs_the_same_for_1_and_50_cases(graphql, viewer, django_assert_max_num_queries):
     SpecialtyFollow.objects.create(doctor=viewer, specialty=paediatrics())
     authors = [factories.doctor() for _ in range(5)]
