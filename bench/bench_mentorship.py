@@ -34,7 +34,6 @@ Targets (the issue's): at most 3 SQL queries per audit request, p95 at most 250 
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -49,7 +48,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from bench.clients import raw_connection, session_token
+from bench.clients import graphql_data, graphql_post, raw_connection, session_token
 from bench.harness import BenchContext, Result, measure_interleaved
 
 PAGE = 20
@@ -208,12 +207,13 @@ def figures_from_graphql(node: dict[str, Any]) -> dict[str, int]:
 
 
 def summary_figures(payload: dict[str, Any]) -> dict[str, int]:
-    return figures_from_graphql(_data(payload)["complianceSummary"])
+    return figures_from_graphql(graphql_data(payload)["complianceSummary"])
 
 
 def province_rows(payload: dict[str, Any]) -> list[tuple[int, dict[str, int]]]:
     return [
-        (row["province"]["code"], figures_from_graphql(row)) for row in _data(payload)["complianceByProvince"]
+        (row["province"]["code"], figures_from_graphql(row))
+        for row in graphql_data(payload)["complianceByProvince"]
     ]
 
 
@@ -232,7 +232,7 @@ def mentor_lines(payload: dict[str, Any]) -> tuple[int, list[MentorLine]]:
     """(total mentors, the page) from a ``mentorCompliance`` answer."""
     from graphql_relay import from_global_id
 
-    answer = _data(payload)["mentorCompliance"]
+    answer = graphql_data(payload)["mentorCompliance"]
     lines = []
     for edge in answer["edges"]:
         node = edge["node"]
@@ -252,12 +252,6 @@ def mentor_lines(payload: dict[str, Any]) -> tuple[int, list[MentorLine]]:
             )
         )
     return int(answer["totalCount"]), lines
-
-
-def _data(payload: dict[str, Any]) -> dict[str, Any]:
-    if payload.get("errors"):
-        raise RuntimeError(f"GraphQL errors: {payload['errors']}")
-    return payload["data"]
 
 
 # --- Results with more targets -----------------------------------------------------------------
@@ -349,24 +343,6 @@ def _national_auditor() -> str:
     return email
 
 
-def _post(
-    client: Client, token: str, query: str, variables: dict[str, Any] | None = None
-) -> Callable[[], Any]:
-    body = json.dumps({"query": query, "variables": variables or {}})
-
-    def request() -> dict[str, Any]:
-        response = client.post(
-            "/graphql/", data=body, content_type="application/json", headers={"X-Session-Token": token}
-        )
-        if response.status_code != 200:
-            raise RuntimeError(f"/graphql/ answered {response.status_code}: {response.content[:500]!r}")
-        payload: dict[str, Any] = response.json()
-        _data(payload)
-        return payload
-
-    return request
-
-
 def count_queries(request: Callable[[], Any]) -> tuple[int, list[str]]:
     """How many SQL statements one call runs, and their first lines."""
     with CaptureQueriesContext(connection) as captured:
@@ -433,9 +409,16 @@ def _screens(client: Client, token: str, raw: psycopg.Connection[Any]) -> list[S
         same((total, lines), by_sql, "the worst mentors")
 
     return [
-        Screen("summary", _post(client, token, SUMMARY_QUERY), run_sql(SUMMARY_SQL), check_summary),
-        Screen("provinces", _post(client, token, PROVINCES_QUERY), run_sql(PROVINCES_SQL), check_provinces),
-        Screen("worst mentors", _post(client, token, WORST_QUERY, {"first": PAGE}), worst_floor, check_worst),
+        Screen("summary", graphql_post(client, token, SUMMARY_QUERY), run_sql(SUMMARY_SQL), check_summary),
+        Screen(
+            "provinces", graphql_post(client, token, PROVINCES_QUERY), run_sql(PROVINCES_SQL), check_provinces
+        ),
+        Screen(
+            "worst mentors",
+            graphql_post(client, token, WORST_QUERY, {"first": PAGE}),
+            worst_floor,
+            check_worst,
+        ),
     ]
 
 
@@ -454,7 +437,7 @@ def _audits(ctx: BenchContext) -> list[Result]:
     try:
         with raw_connection() as raw:
             raw.execute("SET jit = off")  # as Django's connections run (config.settings)
-            authentication, _ = count_queries(_post(client, token, AUTHENTICATION_QUERY))
+            authentication, _ = count_queries(graphql_post(client, token, AUTHENTICATION_QUERY))
             for screen in _screens(client, token, raw):
                 screen.check(screen.graphql(), screen.floor())
                 total, statements = count_queries(screen.graphql)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -41,3 +43,29 @@ def raw_connection() -> psycopg.Connection[Any]:
         port=settings["PORT"] or None,
         autocommit=True,
     )
+
+
+def graphql_data(payload: dict[str, Any]) -> dict[str, Any]:
+    """The ``data`` of a GraphQL answer; any error stops the benchmark."""
+    if payload.get("errors"):
+        raise RuntimeError(f"GraphQL errors: {payload['errors']}")
+    return payload["data"]
+
+
+def graphql_post(
+    client: Client, token: str, query: str, variables: dict[str, Any] | None = None
+) -> Callable[[], dict[str, Any]]:
+    """A request to ``/graphql/`` with ``token``, as a function to time; it checks the answer."""
+    body = json.dumps({"query": query, "variables": variables or {}})
+
+    def request() -> dict[str, Any]:
+        response = client.post(
+            "/graphql/", data=body, content_type="application/json", headers={"X-Session-Token": token}
+        )
+        if response.status_code != 200:
+            raise RuntimeError(f"/graphql/ answered {response.status_code}: {response.content[:500]!r}")
+        payload: dict[str, Any] = response.json()
+        graphql_data(payload)
+        return payload
+
+    return request

@@ -10,7 +10,6 @@ order mark so that spreadsheet programs read Vietnamese names correctly.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from datetime import date
 from enum import StrEnum
@@ -20,6 +19,7 @@ from django.http import StreamingHttpResponse
 
 from accounts.models import User
 from audit.services import record
+from common.spreadsheets import csv_line
 from facilities.models import Tier
 from mentorship.selectors import compliance as selectors
 from mentorship.services.permissions import Scope
@@ -47,13 +47,6 @@ FIGURE_COLUMNS = (
     "band",
 )
 TIERS = tuple(choice.value for choice in Tier)
-
-
-class _Echo:
-    """A file-like object whose ``write`` returns the line: csv.writer then yields text."""
-
-    def write(self, value: str) -> str:
-        return value
 
 
 def _figures(figures: selectors.Figures, *, mentors: bool = True) -> list[Any]:
@@ -167,12 +160,11 @@ def export_response(
             **_scope_details(scope),
         },
     )
-    writer = csv.writer(_Echo())
 
     def content() -> Iterator[str]:
         yield "\ufeff"
         for line in _lines(view, scope, as_of, filters):
-            yield writer.writerow(line)
+            yield csv_line(line)
 
     response = StreamingHttpResponse(content(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="compliance-{view}-{as_of.isoformat()}.csv"'

@@ -108,3 +108,15 @@ def test_the_export_needs_an_auditor(client, mentors):
     client.force_login(factories.doctor())
     assert client.get("/audit/export/mentors.csv").status_code == 403
     assert not AuditEvent.objects.filter(action="mentorship.compliance_exported").exists()
+
+
+def test_names_that_look_like_formulas_are_exported_as_text(client, auditor):
+    """A spreadsheet would run a cell starting with = + - @ (CSV injection): names are data."""
+    facility = factories.facility(Tier.CENTRAL, name='=HYPERLINK("http://evil.example","x")')
+    mentor(facility, full_name="@SUM(1+1)")
+    client.force_login(auditor)
+    header, line = read(client.get("/audit/export/mentors.csv", {"as_of": "2026-10-01"}))
+    row = dict(zip(header, line, strict=True))
+    assert row["full_name"] == "'@SUM(1+1)"
+    assert row["facility"] == "'" + facility.name
+    assert row["required"] == "10"  # numbers stay numbers
