@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -30,8 +32,9 @@ def require_service(name: str, reason: str) -> None:
 
 @pytest.fixture(autouse=True)
 def _data_migration_rows(request: pytest.FixtureRequest, _django_db_marker: None) -> None:
-    """Rows data migrations load (the default quota policy), present in every test's database:
-    pytest-django empties the database after each transactional test, migrations' rows too."""
+    """Rows data migrations load (the default quota policy, the default referral response
+    targets), present in every test's database: pytest-django empties the database after each
+    transactional test, migrations' rows too."""
     uses_database = "_django_db_helper" in request.fixturenames or request.node.get_closest_marker(
         "django_db"
     )
@@ -41,6 +44,16 @@ def _data_migration_rows(request: pytest.FixtureRequest, _django_db_marker: None
     from django.apps import apps
 
     importlib.import_module("mentorship.migrations.0002_default_quota_policy").load_default_policy(apps, None)
+    importlib.import_module("referrals.migrations.0002_default_response_targets").load_default_targets(
+        apps, None
+    )
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> None:
+    """Every test starts in the site's default language: a request through the test client
+    leaves the language it negotiated active in this thread."""
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

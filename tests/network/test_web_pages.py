@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User, VerificationStatus
 from network import web
@@ -734,7 +734,8 @@ def test_the_connections_page_costs_the_same_queries_for_1_and_50_connections(si
 
 def test_notifications_are_listed_opened_and_marked_read(signed_in, author, colleague):
     case = published_case(author)
-    comment = add_comment(colleague, case.pk, "Nên làm lại troponin sau 3 giờ")
+    with translation.override("en"):  # a title is written in the language of the request that caused it
+        comment = add_comment(colleague, case.pk, "Nên làm lại troponin sau 3 giờ")
     notification = Notification.objects.get(recipient=author)
     client = signed_in(author)
     body = text_of(client.get(NOTIFICATIONS))

@@ -11,6 +11,7 @@ from django.db import connection
 from django.template import Context, Template
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from accounts.models import User, VerificationStatus
 from audit.models import AuditEvent
@@ -339,7 +340,8 @@ PROFILE_SNIPPET = "{% load mentoring %}{% mentorship_propose person %}"
 def render_on_profile(viewer: User, person: User) -> str:
     request = RequestFactory().get(f"/network/doctors/{person.public_id}/")
     request.user = viewer
-    return Template(PROFILE_SNIPPET).render(Context({"request": request, "person": person}))
+    with translation.override("en"):
+        return Template(PROFILE_SNIPPET).render(Context({"request": request, "person": person}))
 
 
 def test_the_profile_button_shows_only_where_the_policy_pairs_the_two(mentor, mentee):
