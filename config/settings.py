@@ -156,8 +156,6 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
-
 # --- Authentication ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -270,6 +268,11 @@ GRAPHQL_WS_CONNECTION_INIT_TIMEOUT = env_int("GRAPHQL_WS_CONNECTION_INIT_TIMEOUT
 # A multipart GraphQL request (one file per request: a licence scan, a photo, an attachment).
 GRAPHQL_MAX_UPLOAD_BYTES = env_int("GRAPHQL_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 GRAPHQL_WS_MAX_SUBSCRIPTIONS = env_int("GRAPHQL_WS_MAX_SUBSCRIPTIONS", 50)  # operations per socket
+# WebSocket frames a client may send at once, then per second; a flood beyond is closed with 4429.
+GRAPHQL_WS_MESSAGES_BURST = env_int("GRAPHQL_WS_MESSAGES_BURST", 100)
+GRAPHQL_WS_MESSAGES_PER_SECOND = env_int("GRAPHQL_WS_MESSAGES_PER_SECOND", 20)
+# Then 4000 (reconnect): Redis forgets group memberships after channels_redis' group_expiry (a day).
+GRAPHQL_WS_MAX_AGE_SECONDS = env_int("GRAPHQL_WS_MAX_AGE_SECONDS", 12 * 60 * 60)
 
 # Daphne refuses larger WebSocket frames (CVE-2026 hardening); chat sets its own body cap.
 WEBSOCKET_MAX_MESSAGE_BYTES = env_int("WEBSOCKET_MAX_MESSAGE_BYTES", 64 * 1024)
@@ -284,10 +287,37 @@ MENTORSHIP_ACTIVITY_DAYS = env_int("MENTORSHIP_ACTIVITY_DAYS", 30)  # "active", 
 MENTORSHIP_REMINDER_INTERVAL_DAYS = env_int("MENTORSHIP_REMINDER_INTERVAL_DAYS", 7)
 
 # --- Referrals --------------------------------------------------------------------------------
+# Memory for the sorts of one referral-metrics statement (percentiles over a year of referrals:
+# ~50MB for 300,000 grouped by province; less spills to disk).
+REFERRAL_METRICS_WORK_MEM = os.environ.get("REFERRAL_METRICS_WORK_MEM", "64MB")
+# Its planner's cost of a random page: the covering metrics index is cached, and at the default
+# (4, spinning disks) the planner reads the whole table instead of it.
+REFERRAL_METRICS_RANDOM_PAGE_COST = os.environ.get("REFERRAL_METRICS_RANDOM_PAGE_COST", "1.1")
 
 # --- Chat -------------------------------------------------------------------------------------
+CHAT_MESSAGE_MAX_BYTES = env_int("CHAT_MESSAGE_MAX_BYTES", 8 * 1024)  # UTF-8 bytes of one message
+CHAT_SEND_BURST = env_int("CHAT_SEND_BURST", 10)  # sends a doctor may make at once...
+CHAT_SEND_PER_MINUTE = env_int("CHAT_SEND_PER_MINUTE", 60)  # ...and then per minute, all rooms together
+CHAT_TYPING_INTERVAL_SECONDS = env_int("CHAT_TYPING_INTERVAL_SECONDS", 3)  # one indicator per doctor and room
+# A live subscription checks its access again before an event once this much time passed since
+# the last check (announced changes are checked at once; this catches unannounced ones).
+CHAT_ACCESS_RECHECK_SECONDS = env_int("CHAT_ACCESS_RECHECK_SECONDS", 2)
+# Days messages are kept per room kind (apply_chat_retention); 0 keeps them for ever.
+CHAT_RETENTION_DAYS = {
+    kind: env_int(f"CHAT_RETENTION_DAYS_{kind.upper()}", 0)
+    for kind in ("case", "direct", "mentorship", "mentor_circle", "referral")
+}
 
 # --- Search -----------------------------------------------------------------------------------
+# PostgreSQL answers searches unless ELASTICSEARCH_URL names a cluster (client and cluster major: 9).
+ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+ELASTICSEARCH_INDEX_PREFIX = os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "tuyen")
+# Seconds a search or an after-commit index update waits for the cluster before giving up
+# (a search then falls back to PostgreSQL; an update stays in the outbox).
+ELASTICSEARCH_TIMEOUT = env_int("ELASTICSEARCH_TIMEOUT", 2)
+# After a failed after-commit update, leave the outbox to `manage.py search_drain_outbox` (cron)
+# for this many seconds instead of trying again at every save.
+SEARCH_OUTBOX_PAUSE_SECONDS = env_int("SEARCH_OUTBOX_PAUSE_SECONDS", 30)
 
 # --- Security ---------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

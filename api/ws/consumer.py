@@ -12,7 +12,10 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from collections.abc import AsyncIterator, Sequence
+import logging
+import random
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -20,6 +23,7 @@ from typing import Any
 import graphene_django.settings as graphene_django_settings
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.handlers.asgi import ASGIRequest
@@ -42,13 +46,83 @@ from api.auth import SESSION_ENDED_EVENT, session_fingerprint
 from api.errors import format_error
 from api.validation import validation_rules
 from api.ws.auth import connection_user, user_for_token
-from api.ws.broker import EventBroker
+from api.ws.broker import EventBroker, EventStream
 from api.ws.execution import SubscriptionResults, subscribe
 from api.ws.protocol import SUBPROTOCOL, CloseCode, MessageType, OperationErrorCode
 from common.realtime import user_group
 from config.request_context import client_ip, set_ip_address
 
+logger = logging.getLogger(__name__)
+
 _MAX_CLOSE_REASON_BYTES = 123  # RFC 6455: a close frame's reason fits in 123 bytes
+# A channel-layer call (join, leave) that takes longer is treated as a failed layer.
+LAYER_TIMEOUT_SECONDS = 2.0
+# Rejoining the user's group after a layer failure: first wait, and the longest.
+REJOIN_DELAY_SECONDS = (0.5, 10.0)
+
+
+class ChannelLayerUnavailable(Exception):
+    """The channel layer (Redis) failed or did not answer in time."""
+
+
+class GuardedLayer:
+    """The channel layer as a socket's broker uses it: joining and leaving are bounded in time
+    and every failure becomes ``ChannelLayerUnavailable``, so an outage degrades the socket
+    (no live events) instead of hanging it or ending it with an error."""
+
+    def __init__(self, layer: Any) -> None:
+        self.layer = layer
+
+    async def _guard(self, call: Any) -> Any:
+        try:
+            return await asyncio.wait_for(call, LAYER_TIMEOUT_SECONDS)
+        except Exception as error:
+            raise ChannelLayerUnavailable(str(error)) from error
+
+    async def new_channel(self) -> str:
+        channel: str = await self._guard(self.layer.new_channel())
+        return channel
+
+    async def group_add(self, group: str, channel: str) -> None:
+        await self._guard(self.layer.group_add(group, channel))
+
+    async def group_discard(self, group: str, channel: str) -> None:
+        await self._guard(self.layer.group_discard(group, channel))
+
+    async def receive(self, channel: str) -> dict[str, Any]:
+        # Blocks until an event comes: no time bound. The broker ends the streams if it fails.
+        try:
+            message: dict[str, Any] = await self.layer.receive(channel)
+        except Exception as error:
+            raise ChannelLayerUnavailable(str(error)) from error
+        return message
+
+
+class MessageBudget:
+    """A token bucket over the messages a client sends: ``burst`` at once, ``rate`` per second
+    sustained. A socket that overdraws it is flooding and gets closed (4429)."""
+
+    def __init__(self, burst: int, rate: float) -> None:
+        self.burst = burst
+        self.rate = rate
+        self.tokens = float(burst)
+        self.updated = time.monotonic()
+
+    def spend(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+def message_budget() -> MessageBudget:
+    return MessageBudget(
+        burst=settings.GRAPHQL_WS_MESSAGES_BURST,
+        rate=settings.GRAPHQL_WS_MESSAGES_PER_SECOND,
+    )
 
 
 @dataclass
@@ -84,6 +158,10 @@ class _ProtocolError(Exception):
 class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
     # None: graphene-django's GRAPHENE["SCHEMA"], the one the HTTP view serves.
     schema: Any = None
+    # Events reach a socket only through its broker's per-group channels, so the consumer takes
+    # no channel of its own (an alias nobody configures): Channels would end the socket with an
+    # error (1011) the moment its own channel's receive failed during a Redis outage.
+    channel_layer_alias = "graphql-transport-ws.no-own-channel"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -94,7 +172,9 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         self.broker: EventBroker | None = None
         self.init_timeout: asyncio.Task[None] | None = None
         self.session_watch: asyncio.Task[None] | None = None
+        self.max_age: asyncio.Task[None] | None = None
         self.session_key = ""
+        self.budget = message_budget()
 
     # --- Connection ------------------------------------------------------------------------
 
@@ -114,8 +194,14 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             await self.close_with(CloseCode.SUBPROTOCOL_NOT_ACCEPTABLE, "Subprotocol not acceptable")
             return
         await self.accept(SUBPROTOCOL)
-        self.broker = EventBroker(self.channel_layer)
+        layer = get_channel_layer()
+        self.broker = EventBroker(GuardedLayer(layer) if layer is not None else None)
         self.init_timeout = asyncio.create_task(self._close_unless_initialised())
+        self.max_age = asyncio.create_task(self._close_when_old())
+
+    async def _close_when_old(self) -> None:
+        await asyncio.sleep(settings.GRAPHQL_WS_MAX_AGE_SECONDS)
+        await self.close_with(CloseCode.RECONNECT, "Reconnect")
 
     async def _close_unless_initialised(self) -> None:
         await asyncio.sleep(settings.GRAPHQL_WS_CONNECTION_INIT_TIMEOUT)
@@ -136,8 +222,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         if self.init_timeout is not None:
             self.init_timeout.cancel()
         tasks = list(self.operations.values())
-        if self.session_watch is not None:
-            tasks.append(self.session_watch)
+        tasks += [task for task in (self.session_watch, self.max_age) if task is not None]
         self.operations.clear()
         for task in tasks:
             task.cancel()
@@ -149,6 +234,9 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.closing:
+            return
+        if not self.budget.spend():
+            await self.close_with(CloseCode.TOO_MANY_MESSAGES, "Too many messages")
             return
         try:
             await self._handle(self._decode(text_data))
@@ -200,23 +288,46 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         if authenticated is None:
             raise _ProtocolError(CloseCode.FORBIDDEN, "Forbidden")
         self.user, self.session_key = authenticated
-        session_key = self.session_key
-        assert self.broker is not None
-        # Joined before the ack, so a logout from then on closes this socket.
-        ended = await self.broker.listen(user_group(self.user.pk), kinds={SESSION_ENDED_EVENT})
-        self.session_watch = asyncio.create_task(
-            self._close_when_ended(ended, session_fingerprint(session_key))
-        )
+        # Joined before the ack, so a logout from then on closes this socket. If the channel
+        # layer is down the socket still serves queries and mutations (each checks the session
+        # again) and keeps trying to join in the background.
+        first = await self._watch_for_session_end()
+        self.session_watch = asyncio.create_task(self._close_when_ended(first))
         await self._send({"type": MessageType.CONNECTION_ACK})
 
-    async def _close_when_ended(self, events: AsyncIterator[dict[str, Any]], session: str) -> None:
-        async for event in events:
-            if event.get("session") == session:
-                await self.close_with(CloseCode.FORBIDDEN, "Session ended")
-                return
-        # The stream ended without that event: the socket is closing, or the channel layer
-        # failed and nothing watches the session any more. Make the client reconnect.
-        await self.close_with(CloseCode.INTERNAL_SERVER_ERROR, "Session watch lost")
+    async def _watch_for_session_end(self) -> EventStream | None:
+        assert self.broker is not None and self.user is not None
+        try:
+            return await self.broker.listen(user_group(self.user.pk), kinds={SESSION_ENDED_EVENT})
+        except ChannelLayerUnavailable as error:
+            logger.warning("Socket of user %s without live events: %s", self.user.pk, error)
+            return None
+
+    async def _close_when_ended(self, events: EventStream | None) -> None:
+        session = session_fingerprint(self.session_key)
+        delay = REJOIN_DELAY_SECONDS[0]
+        while not self.closing:
+            if events is None:
+                # Jittered, so sockets do not all rejoin at the same instant when Redis returns.
+                await asyncio.sleep(delay * random.uniform(0.5, 1.5))
+                delay = min(2 * delay, REJOIN_DELAY_SECONDS[1])
+                events = await self._watch_for_session_end()
+                if events is not None:
+                    # A logout while the layer was down announced nothing: check it now.
+                    try:
+                        await self._current_user()
+                    except _ProtocolError as error:
+                        await self.close_with(error.code, error.reason)
+                        return
+                continue
+            delay = REJOIN_DELAY_SECONDS[0]
+            async for event in events:
+                if event.get("session") == session:
+                    await self.close_with(CloseCode.FORBIDDEN, "Session ended")
+                    return
+            # The stream ended: the socket is closing, or the channel layer failed.
+            await events.aclose()
+            events = None
 
     async def _current_user(self) -> User:
         """The user as the database has them now, through the session that opened the socket.
@@ -307,7 +418,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             await self._send_errors(operation_id, [error])
             return
         if isinstance(results, ExecutionResult):
-            await self._send_errors(operation_id, results.errors or [])
+            await self._send_errors(operation_id, [_realtime_error(error) for error in results.errors or []])
             return
         self.operations[operation_id] = asyncio.create_task(self._stream(operation_id, results))
 
@@ -384,6 +495,19 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
     async def _send_errors(self, operation_id: str, errors: Sequence[Exception]) -> None:
         payload = [format_error(error) for error in errors]
         await self._send({"id": operation_id, "type": MessageType.ERROR, "payload": payload})
+
+
+def _realtime_error(error: GraphQLError) -> GraphQLError:
+    """A subscription refused because the channel layer is down, as a stable, retryable code
+    instead of the layer's own message."""
+    if not isinstance(error.original_error, ChannelLayerUnavailable):
+        return error
+    return GraphQLError(
+        _("Live updates are unavailable right now; subscribe again shortly."),
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": str(OperationErrorCode.REALTIME_UNAVAILABLE)},
+    )
 
 
 def _operation_id(message: dict[str, Any]) -> str:

@@ -8,7 +8,8 @@
  * with exponential backoff and jitter; after a reconnect it asks for the count again.
  *
  * The badge link carries data-state: connecting, live (subscribed and counted), waiting (to
- * reconnect) or closed (given up: signed out or refused).
+ * reconnect) or closed (given up: signed out or refused). While the server's realtime layer is
+ * down (error REALTIME_UNAVAILABLE) it keeps backing off and retrying.
  */
 (function () {
   "use strict";
@@ -100,7 +101,6 @@
     var data = message.payload && message.payload.data;
     switch (message.type) {
       case "connection_ack":
-        attempt = 0;
         send({ id: "badge", type: "subscribe", payload: { query: SUBSCRIPTION } });
         send({ id: "count", type: "subscribe", payload: { query: COUNT_QUERY } });
         keepAlive();
@@ -111,6 +111,7 @@
           show(data.notificationAdded.unreadCount);
         } else if (message.id === "count" && typeof data.unreadNotificationCount === "number") {
           show(data.unreadNotificationCount);
+          attempt = 0; // live again: the next failure starts the backoff afresh
           setState("live");
         }
         break;
@@ -119,8 +120,14 @@
         if (message.id === "badge" && socket) socket.close(1000, "Resubscribe");
         break;
       case "error":
-        // The subscription was refused (e.g. the session ended): retrying cannot help.
-        if (message.id === "badge") stop();
+        if (message.id !== "badge") break;
+        // Realtime is down for now (Redis): back off and try again. Any other refusal (e.g.
+        // the session ended) would only repeat.
+        if (realtimeUnavailable(message.payload)) {
+          if (socket) socket.close(1000, "Realtime unavailable");
+        } else {
+          stop();
+        }
         break;
       case "ping":
         send({ type: "pong" });
@@ -130,6 +137,12 @@
         pongTimer = null;
         break;
     }
+  }
+
+  function realtimeUnavailable(errors) {
+    return (errors || []).some(function (error) {
+      return error && error.extensions && error.extensions.code === "REALTIME_UNAVAILABLE";
+    });
   }
 
   function closed(code) {
