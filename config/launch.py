@@ -92,23 +92,25 @@ def run() -> int:
             "  Ctrl-C stops everything.\n",
             flush=True,
         )
-        return _run(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                HOST,
-                "-p",
-                PORT,
-                # Twice our own cap: up to there the consumer refuses with a readable 4400; beyond,
-                # Daphne drops the frame before it is buffered (memory exhaustion guard).
-                "--websocket-max-message-size",
-                str(2 * int(os.environ.get("WEBSOCKET_MAX_MESSAGE_BYTES", "65536"))),
-                "config.asgi:application",
-            ],
-            env,
-        )
+        return _run(daphne_command(HOST, PORT), env)
+
+
+def daphne_command(host: str, port: int | str, application: str = "config.asgi:application") -> list[str]:
+    """Daphne serving ``application`` on ``host:port``, as the product runs it (tests too)."""
+    return [
+        sys.executable,
+        "-m",
+        "daphne",
+        "-b",
+        host,
+        "-p",
+        str(port),
+        # Twice our own cap: up to there the consumer refuses with a readable 4400; beyond,
+        # Daphne drops the frame before it is buffered (memory exhaustion guard).
+        "--websocket-max-message-size",
+        str(2 * int(os.environ.get("WEBSOCKET_MAX_MESSAGE_BYTES", "65536"))),
+        application,
+    ]
 
 
 def python_module(module: str, args: list[str]) -> int:

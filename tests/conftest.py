@@ -11,7 +11,6 @@ import importlib
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.utils import translation
+
+from config.launch import daphne_command
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -110,7 +111,7 @@ def daphne_url(transactional_db, tmp_path: Path) -> Iterator[str]:
     log_path = tmp_path / "daphne.log"
     log = log_path.open("wb")
     server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        daphne_command("127.0.0.1", port),
         cwd=Path(__file__).resolve().parent.parent,
         env=env,
         stdout=log,

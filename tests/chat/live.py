@@ -15,7 +15,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -24,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 from websockets.asyncio.client import ClientConnection, connect
@@ -33,6 +31,7 @@ from websockets.exceptions import ConnectionClosed
 from api.ws.protocol import SUBPROTOCOL
 from chat.schema import Room as RoomNode
 from chat.services import open_case_room
+from config.launch import daphne_command
 from tests import factories
 from tests.conftest import require_service
 from tests.network.test_cases_builders import published_case
@@ -119,23 +118,6 @@ def database_url(settings_dict: Mapping[str, Any]) -> str:
     )
 
 
-def daphne_command(port: int, application: str = "config.asgi:application") -> list[str]:
-    """Daphne as ``config.launch`` runs it: with the WebSocket message-size limit set."""
-    size = str(2 * settings.WEBSOCKET_MAX_MESSAGE_BYTES)
-    return [
-        sys.executable,
-        "-m",
-        "daphne",
-        "-b",
-        "127.0.0.1",
-        "-p",
-        str(port),
-        "--websocket-max-message-size",
-        size,
-        application,
-    ]
-
-
 class DaphneServer:
     """One Daphne process; its output goes to a file (a pipe nobody reads would block it)."""
 
@@ -157,7 +139,7 @@ class DaphneServer:
     def start(self) -> None:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                daphne_command(self.port, self.application),
+                daphne_command("127.0.0.1", self.port, self.application),
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
