@@ -101,3 +101,12 @@ def test_the_steps_need_the_csrf_token_and_a_post(requester, consultant, case):
     token = page.cookies["csrftoken"].value
     answer = browser.post(f"/referrals/{referral.public_id}/accept/", {"csrfmiddlewaretoken": token})
     assert answer.status_code == 302 and Referral.objects.get().status == "accepted"
+
+
+def test_the_case_page_offers_its_author_a_referral(client, requester, case):
+    link = f'href="/referrals/new/?case={case.pk}"'
+    assert link in signed_in(client, requester).get(f"/network/cases/{case.public_id}/").content.decode()
+    new = client.get(f"/referrals/new/?case={case.pk}").content.decode()
+    assert f'<option value="{case.pk}" selected>' in new  # the form starts from that case
+    colleague = signed_in(client, factories.doctor())
+    assert link not in colleague.get(f"/network/cases/{case.public_id}/").content.decode()
