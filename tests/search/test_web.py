@@ -14,6 +14,13 @@ from tests.search.builders import named_doctor, searcher
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def client(client):
+    """The page in English, whose texts these tests read."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get("/search/?q=duc")
     assert response.status_code == 302
