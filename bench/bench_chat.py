@@ -341,7 +341,10 @@ async def _measure(
     with tempfile.TemporaryDirectory(prefix="bench-chat-") as folder:
         log_dir = Path(folder)
         redis = RedisServer(log_dir)
-        env = server_env(database_url(connection.settings_dict), redis.url, DATABASE_POOL_MAX="10")
+        # As in production under ASGI: psycopg's pool, not a new connection per database call.
+        env = server_env(
+            database_url(connection.settings_dict), redis.url, DATABASE_POOL="1", DATABASE_POOL_MAX="10"
+        )
         daphne = DaphneServer(log_dir, env)
         echo = DaphneServer(log_dir, env, application="bench.echo_asgi:application")
         redis.start()

@@ -25,7 +25,8 @@ from chat import services
 from chat.models import Room
 from chat.schema import Room as RoomNode
 from chat.selectors.messages import MessagePage, message_page
-from chat.selectors.rooms import room_list, room_title, rooms_of, with_room_data
+from chat.selectors.rooms import room_for, room_list, room_title, rooms_of, with_room_data
+from common.errors import ServiceError
 from network.models import Case
 from network.web import _case_key, perform, verified_doctor_page
 
@@ -57,10 +58,13 @@ def room_view(doctor: User, room: Room) -> RoomView:
 
 def _usable_room(doctor: User, room_id: uuid.UUID) -> Room:
     """The room, with what titles need, if the doctor joined it and may use it; else 404."""
-    room = with_room_data(rooms_of(doctor).filter(public_id=room_id), doctor).first()
-    if room is None:
+    room_pk = Room.objects.filter(public_id=room_id).values_list("pk", flat=True).first()
+    if room_pk is None:
         raise Http404
-    return room
+    try:
+        return room_for(doctor, room_pk)  # the one-room access check, not the list's union
+    except ServiceError:
+        raise Http404 from None
 
 
 @require_GET

@@ -299,8 +299,8 @@ CHAT_MESSAGE_MAX_BYTES = env_int("CHAT_MESSAGE_MAX_BYTES", 8 * 1024)  # UTF-8 by
 CHAT_SEND_BURST = env_int("CHAT_SEND_BURST", 10)  # sends a doctor may make at once...
 CHAT_SEND_PER_MINUTE = env_int("CHAT_SEND_PER_MINUTE", 60)  # ...and then per minute, all rooms together
 CHAT_TYPING_INTERVAL_SECONDS = env_int("CHAT_TYPING_INTERVAL_SECONDS", 3)  # one indicator per doctor and room
-# A live subscription checks its access again before an event once this much time passed since
-# the last check (announced changes are checked at once; this catches unannounced ones).
+# Every live room subscription checks its access again this often, also in a silent room
+# (announced changes are checked at once; this catches unannounced ones).
 CHAT_ACCESS_RECHECK_SECONDS = env_int("CHAT_ACCESS_RECHECK_SECONDS", 2)
 # Days messages are kept per room kind (apply_chat_retention); 0 keeps them for ever.
 CHAT_RETENTION_DAYS = {

@@ -80,7 +80,7 @@ class SendMessage(BaseMutation):
         sent = services.send_message(
             user, pk_of(values["room_id"], Room, "roomId"), values["body"], values["client_message_id"]
         )
-        return cls(message=selectors.message_shown(sent.message.pk), delivery=sent.delivery)
+        return cls(message=sent.message, delivery=sent.delivery)
 
 
 class EditMessageInput(graphene.InputObjectType):
@@ -110,7 +110,7 @@ class EditMessage(BaseMutation):
         message, delivery = services.edit_message(
             user, pk_of(values["message_id"], Message, "messageId"), values["body"]
         )
-        return cls(message=selectors.message_shown(message.pk), delivery=delivery)
+        return cls(message=message, delivery=delivery)
 
 
 class DeleteMessage(BaseMutation):
@@ -132,7 +132,7 @@ class DeleteMessage(BaseMutation):
     ) -> DeleteMessage:
         assert user is not None
         message, delivery = services.delete_message(user, pk_of(data["message_id"], Message, "messageId"))
-        return cls(message=selectors.message_shown(message.pk), delivery=delivery)
+        return cls(message=message, delivery=delivery)
 
 
 class MarkRead(BaseMutation):

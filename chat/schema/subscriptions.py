@@ -3,12 +3,15 @@ receipts, live, for as long as the subscriber may use the room."""
 
 from __future__ import annotations
 
-import time
+import asyncio
+import logging
+import random
 from datetime import datetime
 from typing import Any
 
 import graphene
 from channels.db import database_sync_to_async
+from django.conf import settings
 from graphql import GraphQLResolveInfo
 
 from accounts.models import User
@@ -18,9 +21,11 @@ from api.ws.broker import EventStream
 from chat.events import RoomEventKind, room_group
 from chat.models import Message as MessageModel
 from chat.schema.types import Message, Room
-from chat.selectors.live import LiveEvent, access_check_due, live_event
+from chat.selectors.live import LiveEvent, access_change_concerns, live_event
 from chat.selectors.rooms import may_use_room, usable_room
 from network.schema.comments import pk_of
+
+logger = logging.getLogger(__name__)
 
 RoomEventKindEnum = graphene.Enum(
     "RoomEventKind",
@@ -75,34 +80,71 @@ class _LiveRoomEvent:
         self.room_gid = room_gid
 
 
+# Access checks of live subscriptions only read, and need nothing of the socket's thread: they
+# run in the worker pool, so a burst of them never queues behind (or holds up) the single
+# thread every other database call of the server shares.
+_may_use_room = database_sync_to_async(may_use_room, thread_sensitive=False)
+
+
 class _RoomEvents:
-    """The room's events for one subscriber. Access is checked again when a change is announced
-    and, as a backstop, every ``CHAT_ACCESS_RECHECK_SECONDS``: the stream ends (the client gets
-    ``complete``) as soon as the subscriber lost it."""
+    """The room's events for one subscriber. Access is checked again at once when a change that
+    may concern the subscriber is announced and, as a backstop for a change nobody announced,
+    by a watchdog every ``CHAT_ACCESS_RECHECK_SECONDS`` (one check per subscription and period,
+    however many events flow, and also in a silent room): the stream ends (the client gets
+    ``complete``) as soon as the subscriber lost access."""
 
     def __init__(self, events: EventStream, doctor_id: int, room_id: int, room_gid: str) -> None:
         self._events = events
         self._doctor_id = doctor_id
         self._room_id = room_id
         self._room_gid = room_gid
-        self._checked_at = time.monotonic()
+        self._lost = False
+        self._watchdog = asyncio.create_task(self._watch(), name=f"access {doctor_id} {room_gid}")
 
     def __aiter__(self) -> _RoomEvents:
         return self
 
+    async def _still_allowed(self) -> bool:
+        """Check access now; on loss, end the stream (what is buffered is dropped with it)."""
+        if await _may_use_room(self._doctor_id, self._room_id):
+            return True
+        self._lost = True
+        # Shielded: ending the subscription cancels the watchdog, which must not stop half-way
+        # through leaving the group.
+        await asyncio.shield(self._events.aclose())
+        return False
+
+    async def _watch(self) -> None:
+        # Ends with the stream (the subscription or the socket ended) even if nobody cancels it.
+        # The first wait is a random part of the period, so that subscriptions opened together
+        # (a reconnecting crowd) spread their checks instead of checking in bursts.
+        wait = random.uniform(0, settings.CHAT_ACCESS_RECHECK_SECONDS)
+        while not self._events.closed:
+            await asyncio.sleep(wait)
+            wait = settings.CHAT_ACCESS_RECHECK_SECONDS
+            if self._events.closed:
+                return
+            try:
+                if not await self._still_allowed():
+                    return
+            except Exception:  # the database is unreachable: try again next period
+                logger.exception(
+                    "Could not check access of doctor %s to room %s", self._doctor_id, self._room_id
+                )
+
     async def __anext__(self) -> _LiveRoomEvent:
         while True:
+            if self._lost:  # the watchdog found access lost: deliver nothing more
+                raise StopAsyncIteration
             event = await self._events.__anext__()  # StopAsyncIteration ends the subscription
-            if access_check_due(event, self._doctor_id, time.monotonic() - self._checked_at):
-                if not await database_sync_to_async(may_use_room)(self._doctor_id, self._room_id):
-                    await self.aclose()
-                    raise StopAsyncIteration
-                self._checked_at = time.monotonic()
+            if access_change_concerns(event, self._doctor_id) and not await self._still_allowed():
+                raise StopAsyncIteration
             live = live_event(self._room_id, event)
             if live is not None:
                 return _LiveRoomEvent(live, self._room_gid)
 
     async def aclose(self) -> None:
+        self._watchdog.cancel()
         await self._events.aclose()
 
 

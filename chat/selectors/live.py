@@ -3,8 +3,7 @@ event and subscriber: the fan-out stays cheap), and when its access is checked a
 
 Access is checked when the subscription starts, whenever an access change that may concern the
 subscriber is announced (``chat.services.access``), and, as a backstop for a change nobody
-announced, before delivering an event once ``CHAT_ACCESS_RECHECK_SECONDS`` have passed since
-the last check.
+announced, every ``CHAT_ACCESS_RECHECK_SECONDS`` (``chat.schema.subscriptions``).
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
@@ -35,13 +33,13 @@ class LiveEvent:
     occurred_at: datetime | None
 
 
-def access_check_due(event: dict[str, Any], doctor_id: int, seconds_since_check: float) -> bool:
-    """Whether to check the subscriber's access before this event: an announced change that may
-    concern them (every one naming nobody in particular), or the backstop's period is over."""
-    if event.get("kind") == RoomEventKind.ACCESS_CHANGED:
-        named = event.get("doctor_ids")
-        return named is None or doctor_id in named
-    return seconds_since_check >= settings.CHAT_ACCESS_RECHECK_SECONDS
+def access_change_concerns(event: dict[str, Any], doctor_id: int) -> bool:
+    """Whether the event announces an access change that may concern the subscriber (every one
+    naming nobody in particular does)."""
+    if event.get("kind") != RoomEventKind.ACCESS_CHANGED:
+        return False
+    named = event.get("doctor_ids")
+    return named is None or doctor_id in named
 
 
 def _moment(value: object) -> datetime | None:

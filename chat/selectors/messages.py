@@ -50,9 +50,3 @@ def message_page(
     if newest_first:
         page.reverse()
     return MessagePage(messages=page, has_more=len(rows) > first, last_seq=room.last_seq)
-
-
-def message_shown(message_id: int) -> Message:
-    """A message with what a message shows, without an access check: the payload of a service
-    call that has just checked it (sending, editing, deleting)."""
-    return with_message_data(Message.objects.filter(pk=message_id)).get()

@@ -10,6 +10,11 @@ A room is usable by a doctor who joined it (a ``RoomMember`` row) and still has 
   (and was not cancelled).
 
 Only active verified doctors use rooms. Nothing else in the app decides access.
+
+The rule takes two forms here, sharing their fragments: a filter over every kind at once, for
+lists (``rooms_accessible_to``), and one small query of the room's kind for one known room
+(``_admits``: what sends, pages and live subscriptions check, without planning the union).
+``tests/chat/test_rooms.py`` checks that they agree for every kind and every way of losing access.
 """
 
 from __future__ import annotations
@@ -84,7 +89,8 @@ def rooms_accessible_to(viewer: Viewer) -> QuerySet[Room]:
 
 def _admits(viewer: User, room: Room) -> bool:
     """Whether ``room``'s source of truth admits the verified doctor ``viewer``: the rule of
-    ``rooms_accessible_to`` for one room, in one small query of its kind (no union to plan)."""
+    ``rooms_accessible_to`` for one room, in one small query of its kind (no union to plan).
+    (A room's subject is always set for its kind: the ``chat_room_subject`` constraint.)"""
     me = viewer.pk
     match room.kind:
         case Room.Kind.CASE:
@@ -93,9 +99,13 @@ def _admits(viewer: User, room: Room) -> bool:
             if me not in (room.first_doctor_id, room.second_doctor_id):
                 return False
             other = room.second_doctor_id if room.first_doctor_id == me else room.first_doctor_id
-            return _usable_peers(me).filter(pk=other).exists()
+            return other is not None and _usable_peers(me).filter(pk=other).exists()
         case Room.Kind.MENTORSHIP:
-            return Mentorship.objects.filter(_active_mentorship_q(me), pk=room.mentorship_id).exists()
+            mentorship = room.mentorship_id
+            return (
+                mentorship is not None
+                and Mentorship.objects.filter(_active_mentorship_q(me), pk=mentorship).exists()
+            )
         case Room.Kind.MENTOR_CIRCLE:
             return room.circle_mentor_id == me or (
                 Mentorship.objects.filter(
@@ -103,7 +113,10 @@ def _admits(viewer: User, room: Room) -> bool:
                 ).exists()
             )
         case Room.Kind.REFERRAL:
-            return Referral.objects.filter(_open_referral_q(me), pk=room.referral_id).exists()
+            referral = room.referral_id
+            return (
+                referral is not None and Referral.objects.filter(_open_referral_q(me), pk=referral).exists()
+            )
     return False
 
 
@@ -119,20 +132,23 @@ def _joined_by(doctor_id: int) -> Exists:
     return Exists(RoomMember.objects.filter(room_id=OuterRef("pk"), doctor_id=doctor_id))
 
 
-def joined_room(viewer: Viewer, room_id: int) -> Room | None:
+def joined_room(viewer: Viewer, room_id: int, rooms: QuerySet[Room] | None = None) -> Room | None:
     """The room, if ``viewer`` is a verified doctor who joined it and may use it now: two small
-    queries (the room with the membership, then its kind's check)."""
+    queries (the room with the membership, then its kind's check). ``rooms``: where to read it
+    from (a locking queryset, say; all rooms by default)."""
     if not is_verified_doctor(viewer):
         return None
     assert isinstance(viewer, User)
-    room = Room.objects.filter(_joined_by(viewer.pk), pk=room_id).first()
+    room = (Room.objects.all() if rooms is None else rooms).filter(_joined_by(viewer.pk), pk=room_id).first()
     return room if room is not None and _admits(viewer, room) else None
 
 
-def usable_room(viewer: Viewer, room_id: int, field: str = "roomId") -> Room:
+def usable_room(
+    viewer: Viewer, room_id: int, field: str = "roomId", rooms: QuerySet[Room] | None = None
+) -> Room:
     """The room, if ``viewer`` joined it and may use it; else NOT_FOUND (a room one may not use
     and one that does not exist are indistinguishable on purpose)."""
-    room = joined_room(viewer, room_id)
+    room = joined_room(viewer, room_id, rooms)
     if room is None:
         raise ServiceError(ChatErrorCode.NOT_FOUND, _("No such conversation."), field)
     return room
@@ -141,8 +157,13 @@ def usable_room(viewer: Viewer, room_id: int, field: str = "roomId") -> Room:
 def may_use_room(doctor_id: int, room_id: int) -> bool:
     """Whether the doctor, as stored now (not as a long-lived socket remembers them), may use the
     room: the backstop of live subscriptions."""
-    doctor = User.objects.filter(pk=doctor_id).first()
-    return joined_room(doctor, room_id) is not None
+    # The membership with its room and doctor in one query, then the kind's check.
+    member = (
+        RoomMember.objects.select_related("room", "doctor")
+        .filter(room_id=room_id, doctor_id=doctor_id)
+        .first()
+    )
+    return member is not None and is_verified_doctor(member.doctor) and _admits(member.doctor, member.room)
 
 
 def room_ids_of_doctors(doctor_ids: list[int]) -> QuerySet[RoomMember, int]:

@@ -4,8 +4,8 @@ Access is decided by the source of truth on every request; these listeners only 
 ``roomEvents`` subscriptions notice at once: when something access depends on changes (a case's
 visibility or audience, a connection, a block, a mentorship, a doctor's standing), the rooms it
 may affect are told, after the commit, to have their subscribers check again. As a backstop for
-a change no listener sees (a bulk ``update()``), subscribers also check before an event once
-``CHAT_ACCESS_RECHECK_SECONDS`` passed since their last check (``chat.selectors.live``).
+a change no listener sees (a bulk ``update()``), each subscription also checks every
+``CHAT_ACCESS_RECHECK_SECONDS`` (``chat.schema.subscriptions``).
 """
 
 from __future__ import annotations

@@ -102,15 +102,12 @@ def send_message(sender: User, room_id: int, body: str, client_message_id: str) 
     sender = require_verified_doctor(sender)
     client_message_id = _clean_client_message_id(client_message_id)
     body = clean_body(body)
-    usable_room(sender, room_id)  # the one access check of a send (the payload does not repeat it)
     with transaction.atomic():
         # The room's row lock orders every send to the room; a concurrent retry waits here and
-        # then finds the original, committed by the send it waited for.
-        room = (
-            Room.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("mentorship")
-            .get(pk=room_id)
-        )
+        # then finds the original, committed by the send it waited for. Read with the lock, the
+        # room is checked once (the send's one access check; its payload does not repeat it).
+        locked = Room.objects.select_for_update(no_key=True, of=("self",)).select_related("mentorship")
+        room = usable_room(sender, room_id, rooms=locked)
         original = _original(sender.pk, client_message_id, room.pk)
         if original is not None:
             return SentMessage(original, created=False, delivery=Delivery.DELIVERED)

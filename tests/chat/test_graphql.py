@@ -261,3 +261,27 @@ def test_rooms_and_messages_are_nodes_only_for_members_with_access(graphql):
     }
     graphql.login(factories.doctor())
     assert data_of(graphql(query, variables)) == {"r": None, "m": None}
+
+
+def _reading(queries: CaptureQueriesContext, table: str) -> list[str]:
+    return [query["sql"] for query in queries.captured_queries if f'"{table}"' in query["sql"]]
+
+
+@pytest.mark.parametrize("kind", ["case", "direct"])
+def test_a_send_checks_access_once_and_small(graphql, kind):
+    # A case room's access reads the case (its visibility rule); a direct room's, the
+    # connections: once per send, the payload's read of the message does not check again.
+    if kind == "case":
+        sender = factories.doctor()
+        room, _case = case_room(None, sender)
+        table = "network_case"
+    else:
+        room, sender, _second = direct_room()
+        table = "network_connection"
+    graphql.login(sender)
+    with CaptureQueriesContext(connection) as queries:
+        sent = data_of(graphql(SEND, send_input(room)))["sendMessage"]
+    assert sent["errors"] == [] and sent["message"]["seq"] == 1
+    assert len(_reading(queries, table)) == 1
+    # The one check is for this room's kind only: no query weighs every kind of room at once.
+    assert not _reading(queries, "referrals_referral")

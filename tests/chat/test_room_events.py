@@ -1,9 +1,10 @@
 """``roomEvents`` over the real ASGI application: events after commit, no event lost between
 subscribing and listening, idempotent sends over the socket, and live subscriptions closed when
-access is lost (by the listeners, and by the per-event check when nothing announced it)."""
+access is lost (by the listeners, and by the periodic backstop when nothing announced it)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -203,8 +204,8 @@ async def test_losing_verification_closes_every_room(open_socket):
 
 
 async def test_access_lost_unannounced_is_caught_by_the_backstop(open_socket, settings):
-    # Every event past the backstop's period checks access again; a period of 0 checks each one.
-    settings.CHAT_ACCESS_RECHECK_SECONDS = 0
+    # The watchdog checks once a period, also in a silent room: nothing is sent after the change.
+    settings.CHAT_ACCESS_RECHECK_SECONDS = 1
     author, reader = [await database_sync_to_async(factories.doctor)() for _ in range(2)]
     room, case = await database_sync_to_async(case_room)(author, reader)
     socket = await subscribed(open_socket, reader, room)
@@ -212,5 +213,13 @@ async def test_access_lost_unannounced_is_caught_by_the_backstop(open_socket, se
     assert (await next_event(socket))["seq"] == 1
     # Written behind the services' back: no signal, no announcement.
     await database_sync_to_async(Case.objects.filter(pk=case.pk).update)(visibility=Case.Visibility.NAMED)
-    await database_sync_to_async(send)(author, room)
     await completed(socket)
+
+
+async def test_the_backstop_keeps_a_subscriber_who_still_has_access(open_socket, settings):
+    settings.CHAT_ACCESS_RECHECK_SECONDS = 1
+    room, first, second = await database_sync_to_async(direct_room)()
+    socket = await subscribed(open_socket, second, room)
+    await asyncio.sleep(2.5)  # two periods: the watchdog checked at least twice
+    await database_sync_to_async(send)(first, room)
+    assert (await next_event(socket))["seq"] == 1
