@@ -300,17 +300,16 @@ class GraphQLWSClient:
 
     async def _read(self) -> None:
         try:
-            async for raw in self.socket:
-                message = json.loads(raw)
-                operation = self.operations.get(message.get("id", ""))
-                if operation is None:
-                    await self.pongs.put(message)  # connection_ack, pong
-                    continue
-                await operation.queue.put(message)
-                if message["type"] in {"complete", "error"}:
-                    del self.operations[operation.id]
-        except ConnectionClosed:
-            pass
+            with contextlib.suppress(ConnectionClosed):  # how it closed is recorded below
+                async for raw in self.socket:
+                    message = json.loads(raw)
+                    operation = self.operations.get(message.get("id", ""))
+                    if operation is None:
+                        await self.pongs.put(message)  # connection_ack, pong
+                        continue
+                    await operation.queue.put(message)
+                    if message["type"] in {"complete", "error"}:
+                        del self.operations[operation.id]
         finally:
             if not self.closed.done():
                 code = self.socket.close_code
