@@ -18,7 +18,9 @@ from accounts import services
 from accounts.management.seeding import country, demo
 from accounts.models import LicenceSubmission, User, VerificationStatus
 from audit.models import AuditEvent
+from chat.models import Message, Room
 from facilities.models import Commune, Facility, Province, Tier
+from referrals.models import Referral
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +79,21 @@ def test_seed_demo_twice_creates_nothing_the_second_time():
 
     assert snapshot() == first
     assert "0 accounts created" in output
+
+
+def test_the_demo_has_a_mentee_consulting_their_mentor_in_chat_and_by_referral():
+    seed_demo()
+
+    referral = Referral.objects.select_related("requester__facility", "consultant__facility").get()
+    assert referral.status == Referral.Status.ACCEPTED
+    assert referral.requester.facility.tier == Tier.PROVINCIAL
+    assert referral.consultant.facility.tier == Tier.CENTRAL
+    room = Room.objects.get(kind=Room.Kind.MENTORSHIP)
+    assert {room.mentorship.mentor_id, room.mentorship.mentee_id} == {
+        referral.consultant_id,
+        referral.requester_id,
+    }
+    assert list(Message.objects.filter(room=room).order_by("seq").values_list("seq", flat=True)) == [1, 2, 3]
 
 
 def test_the_demo_network_spans_the_four_tiers_in_several_provinces():
@@ -340,7 +357,7 @@ def test_the_demo_network_has_connections_cases_and_discussion_and_a_rerun_adds_
 
     assert [model.objects.count() for model in (Connection, Case, Comment, Notification)] == counts
     connections, cases, comments, notifications = counts
-    assert connections > 0 and cases == 3 and comments == 3 and notifications > 0
+    assert connections > 0 and cases == 4 and comments == 3 and notifications > 0  # 3 discussed, 1 referred
     first_doctor = User.objects.get(email=demo.doctor_email(1))
     assert feed_for(first_doctor).exists()
 

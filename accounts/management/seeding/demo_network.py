@@ -11,11 +11,14 @@ from django.db.models import Q
 
 from accounts.models import User
 from accounts.services import is_verified_doctor
+from chat.services import open_mentorship_room, send_message
 from facilities.models import Tier
 from mentorship.models import Mentorship
 from mentorship.services import mentorships
 from network.models import Case, Comment, Connection, ConnectionRequest, SpecialtyFollow
 from network.services import cases, comments, connections, follows
+from referrals.models import Referral
+from referrals.services import referrals
 
 # How many of the following verified doctors (in sign-in order) each one is connected to.
 CONNECTIONS_EACH = 3
@@ -79,6 +82,7 @@ def seed_demo_network(doctors: list[User]) -> None:
         if demo.author + 1 < len(verified):
             _case(verified[demo.author], verified[demo.author + 1], demo)
     _mentorships(verified)
+    _consultation(verified)
 
 
 def _mentorships(verified: list[User]) -> None:
@@ -98,6 +102,51 @@ def _mentorships(verified: list[User]) -> None:
             mentorships.accept_mentorship(doctors[0], proposal.public_id)
     if len(central) > 1 and lower and len(lower[0]) > 1:
         _open_mentorship(central[1], lower[0][1], proposer=lower[0][1])
+
+
+# A provincial mentee asks their central mentor about a case: in their mentorship's chat room,
+# then as a referral the mentor has accepted.
+CONSULTATION_CASE = DemoCase(  # written by the mentee; no comment
+    author=0,
+    title="Rung nhĩ mới phát hiện ở bệnh nhân suy thận mạn",
+    age_band="60-74",
+    sex="female",
+    presenting_problem="Hồi hộp 2 ngày, điện tim rung nhĩ đáp ứng thất nhanh; mức lọc cầu thận 28 ml/phút.",
+    question="Chọn thuốc chống đông nào và liều bao nhiêu với chức năng thận này?",
+    comment="",
+)
+CONSULTATION_CHAT = (
+    ("mentee", "demo-chat-1", "Chào anh, em có ca rung nhĩ trên suy thận mạn muốn hỏi ý kiến về chống đông."),
+    ("mentor", "demo-chat-2", "Em gửi yêu cầu chuyển tuyến kèm ca bệnh, anh xem và trả lời trong hôm nay."),
+    ("mentee", "demo-chat-3", "Em gửi rồi ạ, cảm ơn anh."),
+)
+
+
+def _consultation(verified: list[User]) -> None:
+    mentorship = (
+        Mentorship.objects.filter(
+            status=Mentorship.Status.ACTIVE, mentor__in=verified, mentee__facility__tier=Tier.PROVINCIAL
+        )
+        .select_related("mentor", "mentee")
+        .order_by("pk")
+        .first()
+    )
+    if mentorship is None or Referral.objects.filter(requester=mentorship.mentee).exists():
+        return
+    people = {"mentor": mentorship.mentor, "mentee": mentorship.mentee}
+    room = open_mentorship_room(mentorship.mentee, mentorship.pk)
+    for sender, client_message_id, body in CONSULTATION_CHAT:
+        send_message(people[sender], room.pk, body, client_message_id)
+    case = _published_case(mentorship.mentee, CONSULTATION_CASE)
+    referral = referrals.request_referral(
+        mentorship.mentee,
+        case_id=case.pk,
+        urgency="routine",
+        question="Xin ý kiến chọn thuốc chống đông và liều theo mức lọc cầu thận.",
+        done_so_far="Đã kiểm soát tần số bằng bisoprolol; chưa dùng chống đông.",
+        icd10_codes=["I48.9", "N18.4"],
+    )  # to the active mentor, by default
+    referrals.accept_referral(mentorship.mentor, referral.public_id)
 
 
 def _open_mentorship(mentor: User, mentee: User, *, proposer: User) -> Mentorship | None:
@@ -120,6 +169,12 @@ def _connect(doctor: User, peer: User) -> None:
 
 
 def _case(author: User, commenter: User, demo: DemoCase) -> None:
+    case = _published_case(author, demo)
+    if not Comment.objects.filter(case=case, author=commenter).exists():
+        comments.add_comment(commenter, case.pk, demo.comment)
+
+
+def _published_case(author: User, demo: DemoCase) -> Case:
     case = Case.objects.filter(author=author, title=demo.title).first()
     if case is None:
         specialty = author.specialties.order_by("pk").first()
@@ -133,6 +188,5 @@ def _case(author: User, commenter: User, demo: DemoCase) -> None:
             presenting_problem=demo.presenting_problem,
             question=demo.question,
         )
-        cases.publish_case(author, case.pk)
-    if not Comment.objects.filter(case=case, author=commenter).exists():
-        comments.add_comment(commenter, case.pk, demo.comment)
+        case = cases.publish_case(author, case.pk)
+    return case
