@@ -12,8 +12,9 @@ import os
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -96,18 +97,25 @@ def verifier(db):
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        return int(probe.getsockname()[1])
+
+
+def database_url(settings_dict: Mapping[str, Any]) -> str:
+    """A DATABASE_URL naming the database Django is connected to (the test database), for the
+    server processes a test starts."""
+    host = settings_dict["HOST"] or ""
+    return (
+        f"postgresql://{settings_dict['USER']}@{host.replace('/', '%2F')}:"
+        f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+    )
 
 
 @pytest.fixture
 def daphne_url(transactional_db, tmp_path: Path) -> Iterator[str]:
     """A Daphne process on a free port, using the test database; its output goes to a file
     (a pipe nobody reads would block it once full)."""
-    settings_dict = connection.settings_dict
-    host = settings_dict["HOST"] or ""
-    url = f"postgresql://{settings_dict['USER']}@{host.replace('/', '%2F')}:{settings_dict['PORT'] or 5432}/"
     port = free_port()
-    env = {**os.environ, "DJANGO_ENV": "test", "DATABASE_URL": url + settings_dict["NAME"]}
+    env = {**os.environ, "DJANGO_ENV": "test", "DATABASE_URL": database_url(connection.settings_dict)}
     log_path = tmp_path / "daphne.log"
     log = log_path.open("wb")
     server = subprocess.Popen(

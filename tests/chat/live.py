@@ -33,7 +33,7 @@ from chat.schema import Room as RoomNode
 from chat.services import open_case_room
 from config.launch import daphne_command
 from tests import factories
-from tests.conftest import require_service
+from tests.conftest import database_url, free_port, require_service
 from tests.network.test_cases_builders import published_case
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -50,12 +50,6 @@ REDIS_COMMAND = (
     "--daemonize",
     "no",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], log_path: Path, what: str) -> None:
@@ -107,15 +101,6 @@ class RedisServer:
     def stop(self) -> None:
         _stop(self.process)
         self.process = None
-
-
-def database_url(settings_dict: Mapping[str, Any]) -> str:
-    """A DATABASE_URL naming the database Django is connected to (the test database)."""
-    host = settings_dict["HOST"] or ""
-    return (
-        f"postgresql://{settings_dict['USER']}@{host.replace('/', '%2F')}:"
-        f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
-    )
 
 
 class DaphneServer:
