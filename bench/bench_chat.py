@@ -9,7 +9,9 @@ Floors:
 * Redis pub/sub round trip: PUBLISH on one connection until the message reaches a SUBSCRIBE on
   another (what the channel layer costs at the least);
 * a bare WebSocket echo on the same server stack (Daphne + Channels, ``bench.echo_asgi``): what
-  a socket round trip costs at the least.
+  a socket round trip costs at the least;
+* a one-row INSERT + COMMIT on the same PostgreSQL (in the notes): a send persists the message
+  before anyone is told, so no send is faster than that.
 
 Measured:
 
@@ -206,6 +208,29 @@ async def _redis_round_trips(url: str, rounds: int) -> list[float]:
     return samples
 
 
+async def _commit_round_trips(url: str, rounds: int) -> list[float]:
+    """A one-row INSERT and its COMMIT on the benchmark's PostgreSQL: the least a send costs, as
+    it persists the message before anyone is told."""
+    import psycopg
+
+    samples = []
+    async with await psycopg.AsyncConnection.connect(url) as connection:
+        await connection.execute("CREATE TABLE IF NOT EXISTS bench_chat_commit_floor (body text NOT NULL)")
+        await connection.commit()
+        try:
+            for _ in range(rounds):
+                started = time.perf_counter()
+                await connection.execute(
+                    "INSERT INTO bench_chat_commit_floor (body) VALUES (%s)", ["x" * 200]
+                )
+                await connection.commit()
+                samples.append(time.perf_counter() - started)
+        finally:
+            await connection.execute("DROP TABLE bench_chat_commit_floor")
+            await connection.commit()
+    return samples
+
+
 async def _idle_echo_sockets(url: str, count: int, seconds: int, pid: int) -> tuple[list[float], int]:
     """The echo server's CPU per second (and RSS growth) holding ``count`` idle sockets."""
     from websockets.asyncio.client import connect
@@ -356,6 +381,7 @@ async def _measure(
             rounds = max(ctx.rounds, 50)
             ctx.log("  floors: Redis pub/sub and WebSocket echo round trips...")
             redis_rtt = await _redis_round_trips(redis.url, rounds)
+            commit_rtt = await _commit_round_trips(database_url(connection.settings_dict), rounds)
             echo_rtt = await _echo_round_trips(f"ws://127.0.0.1:{echo.port}/echo/", rounds)
             assert echo.process is not None
             echo_url = f"ws://127.0.0.1:{echo.port}/echo/"
@@ -369,6 +395,7 @@ async def _measure(
                 ctx.log(f"  end to end: {ROOMS} rooms x {MEMBERS} members at {RATE_PER_SECOND} msg/s...")
                 latency = await _end_to_end(clients, room_ids["e2e"], max(ctx.rounds, 100))
                 redis_rtt += await _redis_round_trips(redis.url, rounds)  # floors on both sides
+                commit_rtt += await _commit_round_trips(database_url(connection.settings_dict), rounds)
                 fan_out = {}
                 for size in FANOUT_SIZES:
                     ctx.log(f"  fan-out to {size} members...")
@@ -384,7 +411,12 @@ async def _measure(
             finally:
                 await asyncio.gather(*(client.close() for client in clients), return_exceptions=True)
         except Exception:
-            ctx.log(f"Daphne's log ends with:\n{daphne.log()[-4000:]}")
+            errors = [
+                line
+                for line in daphne.log().splitlines()
+                if "WSCONNECT" not in line and "WSDISCONNECT" not in line
+            ]
+            ctx.log("Daphne's log, without its connection lines, ends with:\n" + "\n".join(errors)[-6000:])
             raise
         finally:
             echo.stop()
@@ -401,7 +433,9 @@ async def _measure(
             max_ratio=RATIO_TARGET,
             max_p99_ms=P99_TARGET_MS,
             notes=f"floor: Redis pub/sub round trip; p99 {percentile(latency, 99) * 1000:.1f} ms "
-            f"over {len(latency)} receipts by the other {MEMBERS - 1} members",
+            f"over {len(latency)} receipts by the other {MEMBERS - 1} members; a PostgreSQL insert + "
+            f"commit (persist before broadcast) p50 {percentile(commit_rtt, 50) * 1000:.2f} ms, "
+            f"send -> receipt p50 = {percentile(latency, 50) / percentile(commit_rtt, 50):.1f}x that",
         )
     ]
     results += [

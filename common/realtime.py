@@ -20,7 +20,7 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
-# The message type consumers handle: {"type": EVENT_MESSAGE_TYPE, "event": {...}}.
+# The type of the messages ``event_message`` builds.
 EVENT_MESSAGE_TYPE = "realtime.event"
 
 # Longest wait for the channel layer to accept one event (a down Redis refuses at once; a hung
@@ -42,8 +42,14 @@ def user_group(user_id: int) -> str:
     return f"user.{int(user_id)}"
 
 
+def event_message(group: str, event: dict[str, Any]) -> dict[str, Any]:
+    """The channel-layer message carrying ``event`` to ``group``. It names its group: a server
+    process receives the events of all its groups on one channel (``api.ws.broker``)."""
+    return {"type": EVENT_MESSAGE_TYPE, "group": group, "event": event}
+
+
 async def _group_send(layer: Any, group: str, event: dict[str, Any]) -> None:
-    message = {"type": EVENT_MESSAGE_TYPE, "event": event}
+    message = event_message(group, event)
     async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS):
         for attempt in range(1, PUBLISH_ATTEMPTS + 1):
             try:

@@ -14,6 +14,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.channel_layers import DEFAULT_CAPACITY, in_memory_channel_layer, redis_channel_layer
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -146,15 +148,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channels ---------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNELS_PREFIX", "tuyen")},
-        }
-    }
-else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+CHANNEL_CAPACITY = env_int("CHANNEL_CAPACITY", DEFAULT_CAPACITY)  # see config.channel_layers
+CHANNEL_LAYERS = {
+    "default": redis_channel_layer(REDIS_URL, os.environ.get("CHANNELS_PREFIX", "tuyen"), CHANNEL_CAPACITY)
+    if REDIS_URL
+    else in_memory_channel_layer(CHANNEL_CAPACITY)
+}
 
 # --- Authentication ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -271,7 +270,8 @@ GRAPHQL_WS_MAX_SUBSCRIPTIONS = env_int("GRAPHQL_WS_MAX_SUBSCRIPTIONS", 50)  # op
 # WebSocket frames a client may send at once, then per second; a flood beyond is closed with 4429.
 GRAPHQL_WS_MESSAGES_BURST = env_int("GRAPHQL_WS_MESSAGES_BURST", 100)
 GRAPHQL_WS_MESSAGES_PER_SECOND = env_int("GRAPHQL_WS_MESSAGES_PER_SECOND", 20)
-# Then 4000 (reconnect): Redis forgets group memberships after channels_redis' group_expiry (a day).
+# Then 4000 (reconnect): sockets spread again over the server processes, and a socket's view of
+# the user (checked per operation anyway) is renewed.
 GRAPHQL_WS_MAX_AGE_SECONDS = env_int("GRAPHQL_WS_MAX_AGE_SECONDS", 12 * 60 * 60)
 
 # Daphne refuses larger WebSocket frames (CVE-2026 hardening); chat sets its own body cap.
@@ -299,9 +299,11 @@ CHAT_MESSAGE_MAX_BYTES = env_int("CHAT_MESSAGE_MAX_BYTES", 8 * 1024)  # UTF-8 by
 CHAT_SEND_BURST = env_int("CHAT_SEND_BURST", 10)  # sends a doctor may make at once...
 CHAT_SEND_PER_MINUTE = env_int("CHAT_SEND_PER_MINUTE", 60)  # ...and then per minute, all rooms together
 CHAT_TYPING_INTERVAL_SECONDS = env_int("CHAT_TYPING_INTERVAL_SECONDS", 3)  # one indicator per doctor and room
-# Every live room subscription checks its access again this often, also in a silent room
-# (announced changes are checked at once; this catches unannounced ones).
-CHAT_ACCESS_RECHECK_SECONDS = env_int("CHAT_ACCESS_RECHECK_SECONDS", 2)
+# Every live room subscription checks its access again this often, also in a silent room.
+# Every save that access depends on is announced and checked at once (chat.services.access);
+# this catches changes made outside the application (bulk SQL). One query per subscription and
+# period: shorter periods cost the database in proportion to the live subscriptions.
+CHAT_ACCESS_RECHECK_SECONDS = env_int("CHAT_ACCESS_RECHECK_SECONDS", 60)
 # Days messages are kept per room kind (apply_chat_retention); 0 keeps them for ever.
 CHAT_RETENTION_DAYS = {
     kind: env_int(f"CHAT_RETENTION_DAYS_{kind.upper()}", 0)

@@ -1,22 +1,26 @@
-"""Carrying channel-layer events to the subscriptions of one socket.
+"""Carrying channel-layer events to the subscriptions of the sockets of this process.
 
-A subscription resolver awaits ``broker.listen(group)``: it returns only once the socket is a
+A subscription resolver awaits ``broker.listen(group)``: it returns only once the process is a
 member of the group, so no event published after the subscription is live can be missed (an
 async-generator resolver would join lazily, on first iteration, and lose what came before).
 
-Each group gets a channel of its own: the messages ``common.realtime`` sends do not name their
-group, so a socket listening to two groups could not otherwise tell which one an event came
-from. Subscriptions of the socket that listen to the same group share its channel; the group is
-left when the last of them ends. The channel layer is lossy by specification and so is the
-per-subscription buffer: clients resynchronise through queries.
+The process takes one channel (per event loop and channel layer: an :class:`EventHub`) and
+joins it to every group that one of its sockets listens to; one receive loop reads it and
+hands each event to the streams of its group in memory. An event thus costs the channel layer
+one message per process, however many of the process's sockets listen: with a channel per
+socket, channels_redis wakes every waiting receiver for every message (its receive lock), so
+delivery to N listeners cost O(N²). Messages name their group (``common.realtime``). The group
+is left when the last stream of the process ends, and memberships are renewed while they last
+(channels_redis forgets them after its ``group_expiry``). The channel layer is lossy by
+specification and so is each stream's buffer: clients resynchronise through queries.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from typing import Any
 
 from common.realtime import EVENT_MESSAGE_TYPE
@@ -27,6 +31,47 @@ Event = dict[str, Any]
 
 # Events waiting for a slow subscription; beyond this they are dropped (and logged).
 STREAM_BUFFER = 100
+# A channel-layer call (join, leave) that takes longer is treated as a failed layer.
+LAYER_TIMEOUT_SECONDS = 2.0
+# How often the process renews its group memberships (channels_redis' group_expiry: a day).
+GROUP_RENEWAL_SECONDS = 60 * 60
+
+
+class ChannelLayerUnavailable(Exception):
+    """The channel layer (Redis) failed or did not answer in time."""
+
+
+class GuardedLayer:
+    """The channel layer as the hub uses it: joining and leaving are bounded in time and every
+    failure becomes ``ChannelLayerUnavailable``, so an outage degrades sockets (no live events)
+    instead of hanging them or ending them with an error."""
+
+    def __init__(self, layer: Any) -> None:
+        self.layer = layer
+
+    async def _guard(self, call: Any) -> Any:
+        try:
+            return await asyncio.wait_for(call, LAYER_TIMEOUT_SECONDS)
+        except Exception as error:
+            raise ChannelLayerUnavailable(str(error)) from error
+
+    async def new_channel(self) -> str:
+        channel: str = await self._guard(self.layer.new_channel())
+        return channel
+
+    async def group_add(self, group: str, channel: str) -> None:
+        await self._guard(self.layer.group_add(group, channel))
+
+    async def group_discard(self, group: str, channel: str) -> None:
+        await self._guard(self.layer.group_discard(group, channel))
+
+    async def receive(self, channel: str) -> dict[str, Any]:
+        # Blocks until an event comes: no time bound. The hub ends the streams if it fails.
+        try:
+            message: dict[str, Any] = await self.layer.receive(channel)
+        except Exception as error:
+            raise ChannelLayerUnavailable(str(error)) from error
+        return message
 
 
 class EventStream:
@@ -71,80 +116,132 @@ class EventStream:
         await self._broker.release(self)
 
 
-@dataclass
-class _Membership:
-    channel: str
-    pump: asyncio.Task[None]
-    streams: set[EventStream] = field(default_factory=set)
+class EventHub:
+    """The process's channel, its group memberships and its receive loop, for one event loop.
+    The loop starts with the first membership and runs until the channel layer fails."""
+
+    def __init__(self, layer: Any) -> None:
+        self.raw_layer = layer
+        self.layer = GuardedLayer(layer)
+        self._channel: str | None = None
+        self._groups: dict[str, set[EventStream]] = {}
+        self._lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def add(self, stream: EventStream) -> None:
+        """Deliver the events of ``stream.group`` to ``stream`` from now on."""
+        async with self._lock:
+            streams = self._groups.get(stream.group)
+            if streams is None:
+                if self._channel is None:
+                    self._channel = await self.layer.new_channel()
+                await self.layer.group_add(stream.group, self._channel)
+                streams = self._groups[stream.group] = set()
+                if not self._tasks:
+                    self._tasks = [
+                        asyncio.create_task(self._pump(), name=f"events {self._channel}"),
+                        asyncio.create_task(self._renew(), name=f"renewal {self._channel}"),
+                    ]
+            streams.add(stream)
+
+    async def remove(self, stream: EventStream) -> None:
+        async with self._lock:
+            streams = self._groups.get(stream.group)
+            if streams is None or stream not in streams:
+                return
+            streams.discard(stream)
+            if streams:
+                return
+            del self._groups[stream.group]
+            assert self._channel is not None
+            try:
+                await self.layer.group_discard(stream.group, self._channel)
+            except ChannelLayerUnavailable:
+                # The membership lapses after the layer's group_expiry; its events are ignored.
+                logger.exception("Could not leave %s", stream.group)
+            # The receive loop goes on, idle: cancelling a receive of channels_redis in flight can
+            # leave it stuck in its read until the connection closes.
+
+    async def _pump(self) -> None:
+        assert self._channel is not None
+        try:
+            while True:
+                message = await self.layer.receive(self._channel)
+                event, group = message.get("event"), message.get("group")
+                if not (
+                    message.get("type") == EVENT_MESSAGE_TYPE
+                    and isinstance(event, dict)
+                    and isinstance(group, str)
+                ):
+                    logger.warning("Ignored a %r message sent to group %s", message.get("type"), group)
+                    continue
+                for stream in list(self._groups.get(group, ())):
+                    stream.offer(event)
+        except Exception:
+            # The layer failed (Redis gone): end every stream, so their subscriptions complete and
+            # clients subscribe again (joining afresh), rather than wait forever on a dead channel.
+            logger.exception("Stopped receiving events on %s", self._channel)
+            groups, self._groups = self._groups, {}
+            tasks, self._tasks = self._tasks, []
+            for task in tasks:
+                if task is not asyncio.current_task():
+                    task.cancel()
+            for streams in groups.values():
+                for stream in streams:
+                    stream.end()
+
+    async def _renew(self) -> None:
+        assert self._channel is not None
+        while True:
+            await asyncio.sleep(GROUP_RENEWAL_SECONDS)
+            async with self._lock:
+                for group in list(self._groups):
+                    try:
+                        await self.layer.group_add(group, self._channel)
+                    except ChannelLayerUnavailable:
+                        logger.exception("Could not renew the membership of %s", group)
+
+
+# One hub per event loop and channel layer (tests run a loop per test; settings may swap layers).
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, EventHub]] = weakref.WeakKeyDictionary()
+
+
+def hub_for(layer: Any) -> EventHub:
+    hubs = _hubs.setdefault(asyncio.get_running_loop(), {})
+    hub = hubs.get(id(layer))
+    if hub is None or hub.raw_layer is not layer:
+        hub = hubs[id(layer)] = EventHub(layer)
+    return hub
 
 
 class EventBroker:
+    """One socket's view of the hub: the streams its subscriptions listen to."""
+
     def __init__(self, channel_layer: Any) -> None:
         self.layer = channel_layer
-        self._memberships: dict[str, _Membership] = {}
-        self._lock = asyncio.Lock()
+        self._streams: set[EventStream] = set()
 
     async def listen(self, group: str, kinds: Collection[str] | None = None) -> EventStream:
-        """Join ``group`` (if this socket has not already) and return its stream of events."""
+        """Join ``group`` (if the process has not already) and return a stream of its events."""
         if self.layer is None:
             raise RuntimeError("No channel layer is configured (CHANNEL_LAYERS).")
         stream = EventStream(self, group, frozenset(kinds) if kinds is not None else None)
-        async with self._lock:
-            membership = self._memberships.get(group)
-            if membership is None:
-                channel = await self.layer.new_channel()
-                await self.layer.group_add(group, channel)
-                pump = asyncio.create_task(self._pump(group, channel), name=f"events {group}")
-                membership = self._memberships[group] = _Membership(channel, pump)
-            membership.streams.add(stream)
+        await hub_for(self.layer).add(stream)
+        self._streams.add(stream)
         return stream
 
-    async def _pump(self, group: str, channel: str) -> None:
-        try:
-            while True:
-                message = await self.layer.receive(channel)
-                if message.get("type") != EVENT_MESSAGE_TYPE or not isinstance(message.get("event"), dict):
-                    logger.warning("Ignored a %r message sent to group %s", message.get("type"), group)
-                    continue
-                membership = self._memberships.get(group)
-                for stream in list(membership.streams if membership else ()):
-                    stream.offer(message["event"])
-        except Exception:
-            # The layer failed (Redis gone): end the streams, so their subscriptions complete and
-            # clients subscribe again, rather than wait forever on a dead channel.
-            logger.exception("Stopped receiving the events of %s", group)
-            membership = self._memberships.pop(group, None)
-            for stream in membership.streams if membership else ():
-                stream.end()
-
     async def release(self, stream: EventStream) -> None:
-        async with self._lock:
-            membership = self._memberships.get(stream.group)
-            if membership is None or stream not in membership.streams:
-                return
-            membership.streams.discard(stream)
-            if not membership.streams:
-                del self._memberships[stream.group]
-                await self._leave(stream.group, membership)
+        if stream in self._streams:
+            self._streams.discard(stream)
+            await hub_for(self.layer).remove(stream)
 
     async def close(self) -> None:
-        """Leave every group (the socket is gone)."""
-        async with self._lock:
-            memberships, self._memberships = self._memberships, {}
-            for group, membership in memberships.items():
-                for stream in membership.streams:
-                    stream.end()
-                await self._leave(group, membership)
-
-    async def _leave(self, group: str, membership: _Membership) -> None:
-        membership.pump.cancel()
-        await asyncio.wait([membership.pump])  # unlike awaiting it, keeps our own cancellation
-        try:
-            await self.layer.group_discard(group, membership.channel)
-        except Exception:
-            # The membership then lapses after the layer's group_expiry; nothing reads the channel.
-            logger.exception("Could not leave %s", group)
+        """Stop every stream of this socket (the socket is gone)."""
+        streams, self._streams = self._streams, set()
+        for stream in streams:
+            stream.end()
+            await hub_for(self.layer).remove(stream)
 
     def groups(self) -> list[str]:
         """The groups this socket listens to (for tests and diagnostics)."""
-        return list(self._memberships)
+        return sorted({stream.group for stream in self._streams if not stream.closed})

@@ -46,7 +46,7 @@ from api.auth import SESSION_ENDED_EVENT, session_fingerprint
 from api.errors import format_error
 from api.validation import validation_rules
 from api.ws.auth import connection_user, user_for_token
-from api.ws.broker import EventBroker, EventStream
+from api.ws.broker import ChannelLayerUnavailable, EventBroker, EventStream
 from api.ws.execution import SubscriptionResults, subscribe
 from api.ws.protocol import SUBPROTOCOL, CloseCode, MessageType, OperationErrorCode
 from common.realtime import user_group
@@ -55,47 +55,8 @@ from config.request_context import client_ip, set_ip_address
 logger = logging.getLogger(__name__)
 
 _MAX_CLOSE_REASON_BYTES = 123  # RFC 6455: a close frame's reason fits in 123 bytes
-# A channel-layer call (join, leave) that takes longer is treated as a failed layer.
-LAYER_TIMEOUT_SECONDS = 2.0
 # Rejoining the user's group after a layer failure: first wait, and the longest.
 REJOIN_DELAY_SECONDS = (0.5, 10.0)
-
-
-class ChannelLayerUnavailable(Exception):
-    """The channel layer (Redis) failed or did not answer in time."""
-
-
-class GuardedLayer:
-    """The channel layer as a socket's broker uses it: joining and leaving are bounded in time
-    and every failure becomes ``ChannelLayerUnavailable``, so an outage degrades the socket
-    (no live events) instead of hanging it or ending it with an error."""
-
-    def __init__(self, layer: Any) -> None:
-        self.layer = layer
-
-    async def _guard(self, call: Any) -> Any:
-        try:
-            return await asyncio.wait_for(call, LAYER_TIMEOUT_SECONDS)
-        except Exception as error:
-            raise ChannelLayerUnavailable(str(error)) from error
-
-    async def new_channel(self) -> str:
-        channel: str = await self._guard(self.layer.new_channel())
-        return channel
-
-    async def group_add(self, group: str, channel: str) -> None:
-        await self._guard(self.layer.group_add(group, channel))
-
-    async def group_discard(self, group: str, channel: str) -> None:
-        await self._guard(self.layer.group_discard(group, channel))
-
-    async def receive(self, channel: str) -> dict[str, Any]:
-        # Blocks until an event comes: no time bound. The broker ends the streams if it fails.
-        try:
-            message: dict[str, Any] = await self.layer.receive(channel)
-        except Exception as error:
-            raise ChannelLayerUnavailable(str(error)) from error
-        return message
 
 
 class MessageBudget:
@@ -194,8 +155,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             await self.close_with(CloseCode.SUBPROTOCOL_NOT_ACCEPTABLE, "Subprotocol not acceptable")
             return
         await self.accept(SUBPROTOCOL)
-        layer = get_channel_layer()
-        self.broker = EventBroker(GuardedLayer(layer) if layer is not None else None)
+        self.broker = EventBroker(get_channel_layer())
         self.init_timeout = asyncio.create_task(self._close_unless_initialised())
         self.max_age = asyncio.create_task(self._close_when_old())
 

@@ -1,20 +1,36 @@
-"""Subscriptions whose results are executed in worker threads.
+"""Subscriptions whose results are executed on the event loop, or in a thread when they read
+the database.
 
-graphql-core's ``subscribe`` executes each event's payload on the event loop, where Django's
-ORM refuses to run; our payload resolvers read the database like any other resolver. So the
-source stream is created on the loop (the subscribe resolver joins its groups there, before
-the subscription is confirmed), and each event is executed with ``execute_sync`` in a thread,
-as queries over the socket are.
+The source stream is created on the loop (the subscribe resolver joins its groups there, before
+the subscription is confirmed). Each event's payload is executed with ``execute_sync`` on the
+loop first: events carry what their subscribers are shown (``chat.events``), so most payloads
+read nothing, and one event fans out to many subscribers without a thread hop each. A payload
+that does read the database meets Django's guard (``SynchronousOnlyOperation``: the ORM refuses
+to run on the loop, before any query) and is executed again in a worker thread, as queries over
+the socket are. Payload resolvers only read, so running one again is harmless.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Callable, Coroutine
 from functools import partial
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from channels.db import database_sync_to_async
+from django.core.exceptions import SynchronousOnlyOperation
 from graphql import DocumentNode, ExecutionResult, GraphQLSchema, create_source_event_stream, execute_sync
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def in_worker(func: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
+    """``func`` for the socket's async code, run in the worker pool, its database connection
+    closed (given back to the pool) after each call: not on the single thread that every
+    thread-sensitive call of the process shares (Django's HTTP views included), where each
+    socket's operations would queue behind every other socket's."""
+    run: Callable[P, Coroutine[Any, Any, R]] = database_sync_to_async(func, thread_sensitive=False)
+    return run
 
 
 class SubscriptionResults:
@@ -29,12 +45,20 @@ class SubscriptionResults:
 
     async def __anext__(self) -> ExecutionResult:
         event = await self._events.__anext__()
-        return await database_sync_to_async(self._run)(root_value=event)
+        result = self._run(root_value=event)
+        if needs_database(result):
+            result = await in_worker(self._run)(root_value=event)
+        return result
 
     async def aclose(self) -> None:
         close = getattr(self._events, "aclose", None)  # an EventStream or an async generator
         if close is not None:
             await close()
+
+
+def needs_database(result: ExecutionResult) -> bool:
+    """Whether a payload executed on the event loop stopped at Django's guard against the ORM."""
+    return any(isinstance(error.original_error, SynchronousOnlyOperation) for error in result.errors or ())
 
 
 async def subscribe(

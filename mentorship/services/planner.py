@@ -73,7 +73,7 @@ from accounts.models import User
 from accounts.selectors import verified_doctors_q
 from audit.services import record, record_many
 from common.errors import ServiceError
-from common.realtime import EVENT_MESSAGE_TYPE, user_group
+from common.realtime import event_message, user_group
 from facilities.geography import neighbouring_provinces
 from mentorship.errors import MentorshipErrorCode
 from mentorship.models import Mentorship, MentorshipPlan, PlannedPair, QuotaPolicy
@@ -1044,16 +1044,17 @@ def _announce(events: list[tuple[int, int]]) -> None:
 
     async def send_all() -> None:
         for recipient, notification in events:
+            group = user_group(recipient)
             await layer.group_send(
-                user_group(recipient),
-                {
-                    "type": EVENT_MESSAGE_TYPE,
-                    "event": {
+                group,
+                event_message(
+                    group,
+                    {
                         "kind": NOTIFICATION_ADDED_EVENT,
                         "notification_id": notification,
                         "recipient_id": recipient,
                     },
-                },
+                ),
             )
 
     try:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
-from channels.db import database_sync_to_async
 from django.db.models import F, QuerySet
 from graphql import GraphQLResolveInfo
 from graphql_relay import to_global_id
@@ -24,6 +23,7 @@ from api.mutations import BaseMutation
 from api.permissions import login_required, verified_doctor_required, viewer
 from api.relay import ModelNode, PaginatedConnectionField, key_from_global_id
 from api.ws.broker import EventStream
+from api.ws.execution import in_worker
 from common.realtime import user_group
 from network import models as network_models
 from network.schema.errors import NetworkError
@@ -257,7 +257,7 @@ class _NotificationsAdded:
             notification_id = event.get("notification_id")
             if not isinstance(notification_id, int):
                 continue
-            added = await database_sync_to_async(self._load)(notification_id)
+            added = await in_worker(self._load)(notification_id)
             if added is not None:
                 return added
 

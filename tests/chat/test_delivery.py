@@ -15,6 +15,7 @@ from chat.events import room_group
 from chat.models import Message
 from chat.selectors.messages import message_page
 from common.realtime import EVENT_MESSAGE_TYPE, Delivery, publish
+from config.channel_layers import redis_channel_layer
 from tests.chat.builders import SEND, client_id, direct_room, room_gid, send
 from tests.conftest import free_port
 from tests.graphql.conftest import post_graphql
@@ -26,20 +27,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def redis_down(settings) -> None:
     """The production channel layer, pointed at a Redis that is not running."""
     settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [f"redis://127.0.0.1:{free_port()}/0"], "prefix": "test-down"},
-        }
+        "default": redis_channel_layer(f"redis://127.0.0.1:{free_port()}/0", "test-down")
     }
 
 
 @pytest.fixture
 def redis_up(settings, redis_url) -> None:
     settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [redis_url], "prefix": f"test-chat-{uuid.uuid4().hex[:12]}"},
-        }
+        "default": redis_channel_layer(redis_url, f"test-chat-{uuid.uuid4().hex[:12]}")
     }
 
 

@@ -22,8 +22,9 @@ from django.utils import timezone
 
 from accounts.services import VERIFICATION_STATUS_EVENT
 from api.ws.protocol import SUBPROTOCOL
-from common.realtime import EVENT_MESSAGE_TYPE, user_group
+from common.realtime import event_message, user_group
 from config.asgi import application
+from config.channel_layers import in_memory_channel_layer, redis_channel_layer
 
 OUR_ORIGIN = b"http://testserver"
 VERIFICATION_STATUS = "subscription { myVerificationStatus { status changedAt } }"
@@ -33,7 +34,7 @@ OpenSocket = Callable[..., Awaitable[WebsocketCommunicator]]
 
 @pytest.fixture(autouse=True)
 def _fresh_channel_layer(settings):
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.CHANNEL_LAYERS = {"default": in_memory_channel_layer()}
 
 
 @pytest.fixture(autouse=True)
@@ -45,12 +46,7 @@ def _fresh_rate_limits():
 @pytest.fixture
 async def redis_layer(settings, redis_url) -> AsyncIterator[None]:
     """The production channel layer, on keys no other test run uses."""
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [redis_url], "prefix": f"test-ws-{uuid.uuid4().hex[:12]}"},
-        }
-    }
+    settings.CHANNEL_LAYERS = {"default": redis_channel_layer(redis_url, f"test-ws-{uuid.uuid4().hex[:12]}")}
     yield
     layer = get_channel_layer()
     await layer.flush()
@@ -100,7 +96,8 @@ def session_cookie(user) -> tuple[bytes, bytes]:
 
 async def publish_to_user(user, event: dict[str, Any]) -> None:
     """Send ``event`` to the user's group now, as common.realtime does after a commit."""
-    await get_channel_layer().group_send(user_group(user.pk), {"type": EVENT_MESSAGE_TYPE, "event": event})
+    group = user_group(user.pk)
+    await get_channel_layer().group_send(group, event_message(group, event))
 
 
 async def announce_status(user, status: str) -> None:
