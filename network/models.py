@@ -385,6 +385,21 @@ class NotificationKind(models.TextChoices):
     MENTORSHIP_DECLINED = "mentorship_declined", _("Mentorship declined")
     MENTORSHIP_ENDED = "mentorship_ended", _("Mentorship ended")
     QUOTA_REMINDER = "quota_reminder", _("Mentoring quota reminder")
+    REFERRAL_REQUESTED = "referral_requested", _("New referral")
+    REFERRAL_ACCEPTED = "referral_accepted", _("Referral accepted")
+    REFERRAL_REJECTED = "referral_rejected", _("Referral rejected")
+    REFERRAL_INFORMATION_REQUESTED = (
+        "referral_information_requested",
+        _("More information requested for a referral"),
+    )
+    REFERRAL_INFORMATION_GIVEN = "referral_information_given", _("Information given for a referral")
+    REFERRAL_COMPLETED = "referral_completed", _("Referral answered")
+    REFERRAL_CANCELLED = "referral_cancelled", _("Referral cancelled")
+    REFERRAL_ESCALATED = "referral_escalated", _("Referral escalated")
+
+
+# Room for the longest kind ("referral_information_requested").
+KIND_MAX_LENGTH = 32
 
 
 class Notification(models.Model):
@@ -392,7 +407,7 @@ class Notification(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     recipient = models.ForeignKey(DOCTOR, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=24, choices=NotificationKind.choices)
+    kind = models.CharField(max_length=KIND_MAX_LENGTH, choices=NotificationKind.choices)
     actor = models.ForeignKey(DOCTOR, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
@@ -401,6 +416,9 @@ class Notification(models.Model):
     )
     mentorship = models.ForeignKey(
         "mentorship.Mentorship", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     title = models.CharField(max_length=200)
     created_at = models.DateTimeField(default=timezone.now)
@@ -421,7 +439,7 @@ class NotificationMute(models.Model):
     """A kind of notification the doctor chose not to receive."""
 
     doctor = models.ForeignKey(DOCTOR, on_delete=models.CASCADE, related_name="notification_mutes")
-    kind = models.CharField(max_length=24, choices=NotificationKind.choices)
+    kind = models.CharField(max_length=KIND_MAX_LENGTH, choices=NotificationKind.choices)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["doctor", "kind"], name="network_mute_unique")]

@@ -840,10 +840,14 @@ def notifications(request: HttpRequest, doctor: User) -> HttpResponse:
 
 
 def notification_target(notification: Notification) -> str:
-    """Where a notification leads: its case (at the comment), else the connections page."""
+    """Where a notification leads: its case (at the comment), its referral, else the
+    connections page."""
     case_id = getattr(notification, "case_public_id", None)  # annotated by notifications_of
     if case_id:
         return _case_url(case_id, getattr(notification, "comment_public_id", None))
+    if notification.referral_id:
+        assert notification.referral is not None
+        return reverse("referrals:detail", args=[notification.referral.public_id])
     if notification.connection_request_id:
         return reverse("network:connections")
     return reverse("network:notifications")

@@ -244,32 +244,3 @@ class ConsultationRecord(models.Model):
 
 class ImmutableRecordError(Exception):
     """Raised by any attempt to change or delete a consultation record through the ORM."""
-
-
-class ReferralAlert(models.Model):
-    """A referral notification for one doctor (the network's notification kinds have none for
-    referrals yet). Carries ids and a short title, never clinical text."""
-
-    class Kind(models.TextChoices):
-        REQUESTED = "requested", _("New referral")
-        ACCEPTED = "accepted", _("Referral accepted")
-        REJECTED = "rejected", _("Referral rejected")
-        INFORMATION_REQUESTED = "information_requested", _("More information requested")
-        INFORMATION_GIVEN = "information_given", _("Information given")
-        COMPLETED = "completed", _("Referral answered")
-        CANCELLED = "cancelled", _("Referral cancelled")
-        ESCALATED = "escalated", _("Referral escalated")
-
-    recipient = models.ForeignKey(DOCTOR, on_delete=models.CASCADE, related_name="referral_alerts")
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="alerts")
-    kind = models.CharField(max_length=24, choices=Kind.choices)
-    title = models.CharField(max_length=200)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "-created_at"])]
-
-    def __str__(self) -> str:
-        return self.title

@@ -3,8 +3,9 @@
 
 A notification carries ids and a short title, never clinical text: the case and the comment it
 is about are given only as global IDs, which the client opens with ``node(id:)`` (where the
-visibility rule applies again). Anyone who is not a verified doctor simply has no notifications:
-the queries answer empty and the subscription stays silent; the mutations refuse (NOT_VERIFIED).
+visibility rule applies again); a referral comes as the ``Referral`` its recipient may see.
+Anyone who is not a verified doctor simply has no notifications: the queries answer empty and
+the subscription stays silent; the mutations refuse (NOT_VERIFIED).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
+from channels.db import database_sync_to_async
 from django.db.models import F, QuerySet
 from graphql import GraphQLResolveInfo
 from graphql_relay import to_global_id
@@ -23,12 +25,13 @@ from api.mutations import BaseMutation
 from api.permissions import login_required, verified_doctor_required, viewer
 from api.relay import ModelNode, PaginatedConnectionField, key_from_global_id
 from api.ws.broker import EventStream
-from api.ws.execution import in_worker
 from common.realtime import user_group
 from network import models as network_models
 from network.schema.errors import NetworkError
 from network.selectors import notifications as selectors
 from network.services import notifications as services
+from referrals import models as referral_models
+from referrals.schema.referrals import Referral
 
 NotificationKindEnum = graphene.Enum.from_enum(
     network_models.NotificationKind,
@@ -39,7 +42,8 @@ NotificationKindEnum = graphene.Enum.from_enum(
 
 class Notification(ModelNode):
     """Something that happened in the network that concerns you. Carries ids and a short title,
-    never clinical text: open the case or comment by its ID with ``node(id:)``."""
+    never clinical text: open the case or comment by its ID with ``node(id:)``; a referral's is
+    given as the referral (to you only while you may see it)."""
 
     kind = graphene.Field(NotificationKindEnum, required=True)
     is_read = graphene.Boolean(required=True)
@@ -50,6 +54,9 @@ class Notification(ModelNode):
     comment_id = graphene.ID(description="Global ID of the Comment it is about, if any.")
     connection_request_id = graphene.ID(description="Global ID of the ConnectionRequest it is about, if any.")
     mentorship_id = graphene.ID(description="Global ID of the Mentorship it is about, if any.")
+    referral = graphene.Field(
+        Referral, description="The referral it is about, if any; null when you may not see it."
+    )
 
     class Meta:
         model = network_models.Notification
@@ -105,6 +112,14 @@ class Notification(ModelNode):
             mentorship = root.mentorship
             public_id = mentorship.public_id if mentorship is not None else None
         return to_global_id("Mentorship", str(public_id)) if public_id else None
+
+    @staticmethod
+    def resolve_referral(
+        root: network_models.Notification, info: GraphQLResolveInfo
+    ) -> referral_models.Referral | None:
+        # Every notification here comes through notifications_of, which prefetched the referral
+        # through the referrals' rule: never loaded around it (None when not visible).
+        return root.referral
 
 
 class NotificationPreference(graphene.ObjectType):
@@ -257,7 +272,7 @@ class _NotificationsAdded:
             notification_id = event.get("notification_id")
             if not isinstance(notification_id, int):
                 continue
-            added = await in_worker(self._load)(notification_id)
+            added = await database_sync_to_async(self._load)(notification_id)
             if added is not None:
                 return added
 

@@ -50,14 +50,15 @@ def notify(
     comment: Comment | None = None,
     connection_request: ConnectionRequest | None = None,
     mentorship_id: int | None = None,
+    referral_id: int | None = None,
 ) -> Notification | None:
     """Notify ``recipient`` (returns None when not sent), unless they are the actor, muted
     ``kind``, or would not be shown it.
 
     "Shown" is the list's own rule (``network.selectors.notifications``): the recipient is a
-    verified doctor, may see the case (a comment's case when only the comment is given), the
-    comment is neither deleted nor hidden, the actor and the recipient have not blocked each
-    other; a moderation decision about the recipient's own case or comment is shown although
+    verified doctor, may see the case (a comment's case when only the comment is given) and the
+    referral, the comment is neither deleted nor hidden, the actor and the recipient have not
+    blocked each other; a moderation decision about the recipient's own case or comment is shown although
     that content is hidden.
     """
     if actor is not None and actor.pk == recipient.pk:
@@ -77,6 +78,7 @@ def notify(
                 comment=comment,
                 connection_request=connection_request,
                 mentorship_id=mentorship_id,
+                referral_id=referral_id,
             )
             # Written, then asked of the list's selector: the rule is not written a second time.
             if not notifications_of(recipient).filter(pk=notification.pk).exists():

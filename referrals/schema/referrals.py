@@ -200,20 +200,6 @@ def _card(info: GraphQLResolveInfo, referrals: QuerySet[referral_models.Referral
     return selectors.with_parties(selectors.referrals_visible_to(user, referrals), user).first()
 
 
-class ReferralAlert(graphene.ObjectType):
-    """A referral event for you (no clinical text)."""
-
-    kind = graphene.String(required=True)
-    title = graphene.String(required=True)
-    created_at = graphene.DateTime(required=True)
-    read_at = graphene.DateTime()
-    referral_id = graphene.ID(required=True)
-
-    @staticmethod
-    def resolve_referral_id(root: referral_models.ReferralAlert, info: GraphQLResolveInfo) -> str:
-        return Referral.global_id(root.referral)
-
-
 class ReferralsQuery(graphene.ObjectType):
     """Root query fields for referrals."""
 
@@ -235,11 +221,6 @@ class ReferralsQuery(graphene.ObjectType):
     referral_targets = graphene.List(
         graphene.NonNull(ResponseTarget), required=True, description="The response-time targets per urgency."
     )
-    referral_alerts = graphene.List(
-        graphene.NonNull(ReferralAlert),
-        required=True,
-        limit=graphene.Int(default_value=20, description="How many, newest first (at most 100)."),
-    )
 
     @staticmethod
     def resolve_my_referrals(
@@ -259,10 +240,6 @@ class ReferralsQuery(graphene.ObjectType):
     def resolve_referral_targets(root: Any, info: GraphQLResolveInfo) -> Any:
         login_required(info)
         return selectors.response_targets()
-
-    @staticmethod
-    def resolve_referral_alerts(root: Any, info: GraphQLResolveInfo, limit: int = 20) -> Any:
-        return selectors.alerts_of(verified_doctor_required(info))[: max(1, min(limit, 100))]
 
 
 # Where each card field's object is joined from; below it, only what the query selects is

@@ -22,7 +22,7 @@ from accounts.services import is_verified_doctor
 from mentorship.models import Mentorship
 from mentorship.selectors.partners import ACTIVE
 from network.selectors.cases import Viewer, cases_visible_to
-from referrals.models import ConsultationRecord, Referral, ReferralAlert, ResponseTarget, Urgency
+from referrals.models import ConsultationRecord, Referral, ResponseTarget, Urgency
 
 REQUESTER = "requester"
 CONSULTANT = "consultant"
@@ -193,13 +193,3 @@ def response_targets() -> QuerySet[ResponseTarget]:
 
 def response_target(urgency: Urgency | str) -> ResponseTarget:
     return ResponseTarget.objects.get(urgency=urgency)
-
-
-def alerts_of(viewer: Viewer) -> QuerySet[ReferralAlert]:
-    """The viewer's referral alerts about referrals they may still see."""
-    if not is_verified_doctor(viewer):
-        return ReferralAlert.objects.none()
-    assert isinstance(viewer, User)
-    return ReferralAlert.objects.filter(
-        recipient_id=viewer.pk, referral__in=referrals_visible_to(viewer)
-    ).select_related("referral")

@@ -1,38 +1,28 @@
-"""Telling doctors about a referral: one alert row each, announced to their sockets after commit.
+"""Telling doctors about a referral: a network notification each, of a referral kind.
 
-Titles are short and never clinical (they may reach a lock screen). The network's
-notifications have no referral kinds yet; when they do, this is the one place to switch.
+They go through ``network.services.notifications.notify``, so a referral's news reaches the
+same list and badge as the rest of the network, muted kinds are respected, a doctor who may not
+see the referral (any more) is told nothing, and each is announced to the recipient's sockets
+(``notificationAdded``) after commit. Titles are short and never clinical (they may reach a
+lock screen).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.utils.text import Truncator
-
 from accounts.models import User
-from common.realtime import publish_after_commit, user_group
-from referrals.models import Referral, ReferralAlert
-
-REFERRAL_ALERT_EVENT = "referral.alert"
-TITLE_MAX_LENGTH = 200
+from network.models import NotificationKind
+from network.services.notifications import notify
+from referrals.models import Referral
 
 
-def alert(recipients: Iterable[User | None], referral: Referral, kind: ReferralAlert.Kind, title: str) -> int:
-    """Alert each distinct recipient (none twice, never a missing one); returns how many."""
+def alert(recipients: Iterable[User | None], referral: Referral, kind: NotificationKind, title: str) -> int:
+    """Notify each distinct recipient (none twice, never a missing one); returns how many were.
+
+    No actor is named: a block between doctors must not hide news about a patient's care (the
+    title says who acted).
+    """
     unique = {doctor.pk: doctor for doctor in recipients if doctor is not None}
-    alerts = ReferralAlert.objects.bulk_create(
-        ReferralAlert(
-            recipient_id=doctor_id,
-            referral=referral,
-            kind=kind,
-            title=Truncator(title).chars(TITLE_MAX_LENGTH),
-        )
-        for doctor_id in unique
-    )
-    for item in alerts:
-        publish_after_commit(
-            user_group(item.recipient_id),
-            {"kind": REFERRAL_ALERT_EVENT, "alert_id": item.pk, "referral_id": str(referral.public_id)},
-        )
-    return len(alerts)
+    sent = (notify(doctor, kind, title, referral_id=referral.pk) for doctor in unique.values())
+    return sum(notification is not None for notification in sent)

@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.services import record
 from facilities.models import Facility, Tier
-from network.models import Case
-from referrals.models import Referral, ReferralAlert
+from network.models import Case, NotificationKind
+from referrals.models import Referral
 from referrals.selectors import referrals as selectors
 from referrals.services.alerts import alert
 
@@ -111,7 +111,7 @@ def _escalate(referral: Referral, now: datetime, step: timedelta) -> bool:
     alert(
         [referral.requester, previous_doctor, *(d for d in reached if d.pk != referral.requester_id)],
         referral,
-        ReferralAlert.Kind.ESCALATED,
+        NotificationKind.REFERRAL_ESCALATED,
         _("An overdue referral was escalated"),
     )
     return True

@@ -25,12 +25,12 @@ from audit.services import record
 from common.errors import FieldError, ServiceError, input_name
 from common.interactions import Interaction, announce
 from facilities.models import Facility, Specialty, Tier
-from network.models import Case
+from network.models import Case, NotificationKind
 from network.selectors.cases import cases_visible_to
 from network.services.cases import clean_icd10_codes, guard, max_length_of
 from referrals import signals
 from referrals.errors import ReferralErrorCode
-from referrals.models import InformationRequest, Referral, ReferralAlert, Urgency
+from referrals.models import InformationRequest, Referral, Urgency
 from referrals.selectors import referrals as selectors
 from referrals.services.alerts import alert
 from referrals.services.records import generate_record
@@ -149,7 +149,7 @@ def _free_text(name: str, value: str, stored_as: tuple[type[models.Model], str])
 
 
 def _tell(
-    recipient: User | None, referral: Referral, kind: ReferralAlert.Kind, message: str, actor: User
+    recipient: User | None, referral: Referral, kind: NotificationKind, message: str, actor: User
 ) -> None:
     """Alert the other side of a step; ``message`` names the actor as %(name)s."""
     alert([recipient], referral, kind, message % {"name": actor.full_name})
@@ -337,7 +337,7 @@ def request_referral(
         alert(
             (doctor for doctor in waiting_for if doctor.pk != requester.pk),
             referral,
-            ReferralAlert.Kind.REQUESTED,
+            NotificationKind.REFERRAL_REQUESTED,
             _("New referral from %(name)s") % {"name": requester.full_name},
         )
         if named is not None:
@@ -457,7 +457,7 @@ def accept_referral(actor: User | Any, public_id: uuid.UUID, *, now: datetime | 
         _tell(
             referral.requester,
             referral,
-            ReferralAlert.Kind.ACCEPTED,
+            NotificationKind.REFERRAL_ACCEPTED,
             _("%(name)s accepted your referral"),
             actor,
         )
@@ -485,7 +485,7 @@ def reject_referral(
         _tell(
             referral.requester,
             referral,
-            ReferralAlert.Kind.REJECTED,
+            NotificationKind.REFERRAL_REJECTED,
             _("%(name)s declined your referral"),
             actor,
         )
@@ -512,7 +512,7 @@ def request_information(
         _tell(
             referral.requester,
             referral,
-            ReferralAlert.Kind.INFORMATION_REQUESTED,
+            NotificationKind.REFERRAL_INFORMATION_REQUESTED,
             _("%(name)s asks for more information"),
             actor,
         )
@@ -534,7 +534,7 @@ def give_information(
         _tell(
             referral.consultant,
             referral,
-            ReferralAlert.Kind.INFORMATION_GIVEN,
+            NotificationKind.REFERRAL_INFORMATION_GIVEN,
             _("%(name)s answered your question"),
             actor,
         )
@@ -592,7 +592,7 @@ def complete_referral(
         _tell(
             referral.requester,
             referral,
-            ReferralAlert.Kind.COMPLETED,
+            NotificationKind.REFERRAL_COMPLETED,
             _("%(name)s answered your referral"),
             actor,
         )
@@ -609,7 +609,7 @@ def cancel_referral(actor: User | Any, public_id: uuid.UUID, *, now: datetime | 
         _tell(
             referral.consultant or referral.target_doctor,
             referral,
-            ReferralAlert.Kind.CANCELLED,
+            NotificationKind.REFERRAL_CANCELLED,
             _("%(name)s cancelled a referral"),
             actor,
         )

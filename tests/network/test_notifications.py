@@ -40,6 +40,7 @@ from network.services import moderation
 from network.services import notifications as services
 from network.services.connections import accept_connection_request, send_connection_request
 from network.services.notifications import notify
+from referrals.models import Referral, Urgency
 from tests import factories
 from tests.graphql import conftest as graphql_conftest
 from tests.graphql.conftest import data_of, gid
@@ -59,6 +60,7 @@ CLINICAL_TEXT = (CASE_TITLE, PRESENTING_PROBLEM, QUESTION, COMMENT_BODY, "tropon
 NOTIFICATION_FIELDS = """
     id kind title createdAt readAt isRead caseId commentId connectionRequestId mentorshipId
     actor { id fullName title facility { name province { name } } specialties { code name } }
+    referral { id status requester { id fullName specialties { code } } targetFacility { name } }
 """
 NOTIFICATIONS = f"""query ($first: Int!, $after: String, $unreadOnly: Boolean) {{
     unreadNotificationCount
@@ -101,6 +103,24 @@ def published_case(author: User, *, visibility: str = Case.Visibility.NETWORK, a
 
 def comment_on(case: Case, author: User, parent: Comment | None = None) -> Comment:
     return Comment.objects.create(case=case, author=author, parent=parent, body=COMMENT_BODY)
+
+
+def referral_to(target: User, requester: User) -> Referral:
+    """A referral of one of ``requester``'s cases waiting for ``target`` (how referrals are made
+    is the referrals app's concern; here, only what their notifications show)."""
+    now = timezone.now()
+    return Referral.objects.create(
+        case=published_case(requester),
+        requester=requester,
+        requester_facility=requester.facility,
+        target_doctor=target,
+        target_facility=target.facility,
+        specialty=factories.specialty(),
+        urgency=Urgency.ROUTINE,
+        question=QUESTION,
+        response_due_at=now + timedelta(days=2),
+        completion_due_at=now + timedelta(days=7),
+    )
 
 
 def connect(doctor: User, peer: User) -> None:
@@ -193,6 +213,18 @@ def one_of_each_kind(viewer: User, peer: User) -> dict[str, Notification]:
     sent[NotificationKind.QUOTA_REMINDER] = notify(
         viewer, NotificationKind.QUOTA_REMINDER, "Bạn còn thiếu 2 học viên kèm cặp"
     )
+    referral = referral_to(viewer, peer)
+    for kind, title in (
+        (NotificationKind.REFERRAL_REQUESTED, "Yêu cầu chuyển tuyến mới từ Trần Minh"),
+        (NotificationKind.REFERRAL_ACCEPTED, "Trần Minh đã tiếp nhận yêu cầu chuyển tuyến của bạn"),
+        (NotificationKind.REFERRAL_REJECTED, "Trần Minh đã từ chối yêu cầu chuyển tuyến của bạn"),
+        (NotificationKind.REFERRAL_INFORMATION_REQUESTED, "Trần Minh đề nghị bổ sung thông tin"),
+        (NotificationKind.REFERRAL_INFORMATION_GIVEN, "Trần Minh đã trả lời câu hỏi của bạn"),
+        (NotificationKind.REFERRAL_COMPLETED, "Trần Minh đã trả lời yêu cầu chuyển tuyến của bạn"),
+        (NotificationKind.REFERRAL_CANCELLED, "Trần Minh đã hủy một yêu cầu chuyển tuyến"),
+        (NotificationKind.REFERRAL_ESCALATED, "Một yêu cầu chuyển tuyến quá hạn đã được chuyển cấp"),
+    ):
+        sent[kind] = notify(viewer, kind, title, referral_id=referral.pk)
     assert all(sent.values()), sent
     return sent
 
@@ -235,6 +267,9 @@ def test_every_kind_is_listed_with_ids_and_its_title_and_no_clinical_text(graphq
         assert node["mentorshipId"] == (
             gid("Mentorship", notification.mentorship.public_id) if notification.mentorship_id else None
         )
+        assert (node["referral"] or {}).get("id") == (
+            gid("Referral", notification.referral.public_id) if notification.referral_id else None
+        )
     assert nodes["CASE_COMMENTED"]["actor"]["id"] == gid("Doctor", peer.public_id)
     assert nodes["CASE_COMMENTED"]["actor"]["specialties"] == [{"code": "cardiology", "name": "Tim mạch"}]
     assert nodes["CONTENT_MODERATED"]["actor"] is None
@@ -242,6 +277,10 @@ def test_every_kind_is_listed_with_ids_and_its_title_and_no_clinical_text(graphq
     assert nodes["QUOTA_REMINDER"]["actor"] is None and nodes["QUOTA_REMINDER"]["mentorshipId"] is None
     # A mention is linked to the case it was made on, for the client to open.
     assert nodes["MENTIONED"]["caseId"] == nodes["COMMENT_REPLIED"]["caseId"]
+    # A referral's news names no actor: the title says who acted, the referral who takes part.
+    assert nodes["REFERRAL_ACCEPTED"]["actor"] is None and nodes["REFERRAL_ACCEPTED"]["caseId"] is None
+    assert nodes["REFERRAL_ACCEPTED"]["referral"]["status"] == "REQUESTED"
+    assert nodes["REFERRAL_ACCEPTED"]["referral"]["requester"]["id"] == gid("Doctor", peer.public_id)
 
     text = json.dumps(data, ensure_ascii=False).lower()
     for clinical in CLINICAL_TEXT:
@@ -301,6 +340,15 @@ def test_notify_skips_a_case_the_recipient_may_not_see(viewer, peer):
     assert notify(viewer, NotificationKind.MENTIONED, "Nhắc đến bạn", actor=peer, comment=comment) is None
     assert notify(third, NotificationKind.MENTIONED, "Nhắc đến bạn", actor=peer, comment=comment) is not None
     assert list(Notification.objects.values_list("recipient_id", "case_id")) == [(third.pk, private.pk)]
+
+
+def test_notify_skips_a_referral_the_recipient_may_not_see(viewer, peer):
+    """The referrals' rule: its requester, consultant, named doctor and queue members only."""
+    referral = referral_to(peer, viewer)
+    stranger = doctor_named("Phạm Thu")
+    for doctor in (stranger, viewer, peer):
+        notify(doctor, NotificationKind.REFERRAL_ESCALATED, "Chuyển cấp", referral_id=referral.pk)
+    assert sorted(Notification.objects.values_list("recipient_id", flat=True)) == sorted([viewer.pk, peer.pk])
 
 
 def test_notify_skips_a_recipient_who_is_not_a_verified_doctor(viewer, peer):
@@ -612,12 +660,16 @@ def test_an_unknown_kind_is_refused(viewer):
 # --- Query counts ---------------------------------------------------------------------------
 
 
-def test_the_list_costs_the_same_for_1_and_50_notifications(graphql, viewer, django_assert_max_num_queries):
+def test_the_list_costs_the_same_for_2_and_50_notifications(graphql, viewer, django_assert_max_num_queries):
+    """Whatever each is about: a comment, a connection request, a referral (each its own)."""
     own_case = published_case(viewer)
     for n in range(50):
         actor = doctor_named(f"Đỗ Văn {n}")
         actor.specialties.add(factories.specialty(code=f"s{n}", name_vi=f"Chuyên khoa {n}", name_en=f"S {n}"))
-        if n % 2:
+        if n % 5 == 4:
+            referral = referral_to(viewer, actor)
+            notify(viewer, NotificationKind.REFERRAL_REQUESTED, f"Chuyển tuyến {n}", referral_id=referral.pk)
+        elif n % 2:
             comment = comment_on(own_case, actor)
             notify(viewer, NotificationKind.CASE_COMMENTED, f"Bình luận {n}", actor=actor, comment=comment)
         else:
@@ -632,14 +684,19 @@ def test_the_list_costs_the_same_for_1_and_50_notifications(graphql, viewer, dja
     graphql.login(viewer)
 
     with CaptureQueriesContext(connection) as small:
-        data = listed(graphql, first=1)
-    assert len(data["notifications"]["edges"]) == 1
+        data = listed(graphql, first=2)
+    # The newest two (n = 49, 48): a referral, and a request from an actor whose card loads.
+    [referral, request] = [edge["node"] for edge in data["notifications"]["edges"]]
+    assert referral["referral"] is not None and request["actor"] is not None
     with django_assert_max_num_queries(len(small)):
         data = listed(graphql, first=50)
     edges = data["notifications"]["edges"]
     assert len(edges) == 50
-    assert all(len(edge["node"]["actor"]["specialties"]) == 2 for edge in edges)
-    assert sum(edge["node"]["caseId"] is not None for edge in edges) == 25
+    referrals = [edge["node"]["referral"] for edge in edges if edge["node"]["referral"]]
+    assert len(referrals) == 10
+    assert all(len(referral["requester"]["specialties"]) == 2 for referral in referrals)
+    assert all(len(edge["node"]["actor"]["specialties"]) == 2 for edge in edges if edge["node"]["actor"])
+    assert sum(edge["node"]["caseId"] is not None for edge in edges) == 20
 
 
 # --- Through the services that notify -------------------------------------------------------

@@ -10,7 +10,8 @@ from django.core.management import call_command
 
 from audit.models import AuditEvent
 from facilities.models import Tier
-from referrals.models import Referral, ReferralAlert
+from network.models import Notification, NotificationKind
+from referrals.models import Referral
 from referrals.services.escalation import escalate_overdue
 from referrals.services.referrals import accept_referral
 from tests import factories
@@ -63,7 +64,7 @@ def test_escalation_steps_up_on_the_clock(ladder, requester):
     assert steps.count() == 2
     assert {event.details["level"] for event in steps} == {1, 2}
     alerted = set(
-        ReferralAlert.objects.filter(referral=referral, kind="escalated").values_list(
+        Notification.objects.filter(referral=referral, kind=NotificationKind.REFERRAL_ESCALATED).values_list(
             "recipient_id", flat=True
         )
     )

@@ -9,8 +9,9 @@ from audit.models import AuditEvent
 from common.errors import ServiceError
 from facilities.models import Tier
 from mentorship.models import MentorshipActivity
+from network.models import Notification
 from referrals.errors import ReferralErrorCode
-from referrals.models import InformationRequest, Referral, ReferralAlert
+from referrals.models import InformationRequest, Referral
 from referrals.services import referrals as services
 from referrals.services.referrals import TRANSITIONS, Action
 from tests import factories
@@ -80,8 +81,14 @@ def test_the_whole_path_with_information_on_hold_and_an_outcome(requester, consu
             requester, referral.public_id, transfer_avoided=True, plan_changed=False, usefulness=4
         )
     assert again.value.code == ReferralErrorCode.ALREADY_CLOSED
-    kinds = set(ReferralAlert.objects.filter(referral=referral).values_list("kind", flat=True))
-    assert {"requested", "accepted", "information_requested", "information_given", "completed"} <= kinds
+    kinds = set(Notification.objects.filter(referral=referral).values_list("kind", flat=True))
+    assert {
+        "referral_requested",
+        "referral_accepted",
+        "referral_information_requested",
+        "referral_information_given",
+        "referral_completed",
+    } <= kinds
 
 
 def test_a_step_by_the_wrong_side_is_refused(requester, consultant, case):

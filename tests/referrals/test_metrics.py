@@ -118,15 +118,6 @@ def test_a_province_auditor_and_the_period_filters(graphql, history, consultant)
     assert empty == []
 
 
-def test_alerts_are_listed_for_their_recipient(graphql, requester, consultant, case):
-    refer(requester, case, consultant)
-    graphql.login(consultant)
-    alerts = data_of(graphql("{ referralAlerts { kind title referralId } }"))["referralAlerts"]
-    assert [alert["kind"] for alert in alerts] == ["requested"]
-    graphql.login(requester)
-    assert data_of(graphql("{ referralAlerts { kind } }"))["referralAlerts"] == []
-
-
 @pytest.mark.parametrize("start", ["=", "+", "-", "@"])
 def test_the_csv_export_neutralises_formulas(client, history, consultant, start):
     """A facility named like a formula is exported as text, not run by the spreadsheet."""

@@ -37,7 +37,8 @@ from django.db.models import Model
 
 from accounts.management.seeding.network import checked_per_statement, country_module
 from facilities.models import Tier
-from referrals.models import ConsultationRecord, InformationRequest, Referral, ReferralAlert, ResponseTarget
+from network.models import Notification
+from referrals.models import ConsultationRecord, InformationRequest, Referral, ResponseTarget
 
 if TYPE_CHECKING:
     from accounts.management.seeding.country import CountryParameters, SeedContext
@@ -349,7 +350,7 @@ class ReferralsStep:
     def delete(self, ctx: SeedContext) -> None:
         country = country_module()
         referrals = Referral.objects.filter(requester__in=country.synthetic_users())
-        for model in (ReferralAlert, InformationRequest, ConsultationRecord):
+        for model in (Notification, InformationRequest, ConsultationRecord):
             country.delete_rows(model.objects.filter(referral__in=referrals))
         country.delete_rows(referrals)
 
