@@ -11,9 +11,6 @@ Two ways to authenticate, never mixed:
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -32,80 +29,13 @@ from graphql import (
     OperationType,
     execute,
     get_operation_ast,
-    parse,
     validate_schema,
 )
 
 from api.auth import SESSION_TOKEN_HEADER, user_for_session_token
+from api.documents import document_errors, parse_document
 from api.errors import format_error
 from api.multipart import operations_with_files
-from api.validation import VariableChecks, validate_document, validation_settings
-
-# Apps send the same few dozen documents over and over: parsing and validating one costs more
-# than resolving a small screen. A parsed document takes ~100 bytes per character of its text,
-# so the cache is bounded in entries and in the length of a document kept (at most ~26 MB per
-# process; the home screen's document is 400 characters).
-DOCUMENT_CACHE_SIZE = 64
-DOCUMENT_CACHE_MAX_LENGTH = 4 * 1024
-
-
-@dataclass(frozen=True)
-class ValidatedDocument:
-    """A parsed document that passed every rule that does not read variables, and the checks
-    that do (run again for each request's variables)."""
-
-    document: DocumentNode
-    variable_checks: VariableChecks
-
-
-class DocumentCache:
-    """Validated documents by (schema, document text, validation settings), least recently used
-    out first.
-
-    Safe to share between users and requests: whether a document is valid depends only on the
-    key (``api.validation.validation_settings``); what depends on the request (its variables)
-    is checked again every time, and results are never kept. Documents with errors are not
-    kept, so their messages are always written in the request's language. Thread-safe: the
-    ASGI server runs sync views in a thread pool.
-    """
-
-    def __init__(self, size: int, max_length: int) -> None:
-        self.size = size
-        self.max_length = max_length
-        self._entries: OrderedDict[tuple[Any, ...], ValidatedDocument] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, schema: GraphQLSchema, query: str) -> ValidatedDocument | None:
-        key = self._key(schema, query)
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-            return entry
-
-    def put(self, schema: GraphQLSchema, query: str, entry: ValidatedDocument) -> None:
-        if len(query) > self.max_length:
-            return
-        key = self._key(schema, query)
-        with self._lock:
-            self._entries[key] = entry
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-    @staticmethod
-    def _key(schema: GraphQLSchema, query: str) -> tuple[Any, ...]:
-        return (schema, query, validation_settings())
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
-documents = DocumentCache(DOCUMENT_CACHE_SIZE, DOCUMENT_CACHE_MAX_LENGTH)
 
 
 class TuyenGraphQLView(GraphQLView):
@@ -131,7 +61,7 @@ class TuyenGraphQLView(GraphQLView):
         show_graphiql: bool = False,
     ) -> Any:
         """graphene-django's flow (3.2: parse, refuse non-queries over GET, validate, execute),
-        with validated documents taken from :data:`documents`.
+        with validated documents taken from ``api.documents``.
 
         Validation is graphql-core's standard rules plus ours (``api.validation``), with this
         request's variables so page sizes given as variables are refused before any resolver
@@ -147,15 +77,11 @@ class TuyenGraphQLView(GraphQLView):
         if schema_validation_errors:
             return ExecutionResult(data=None, errors=schema_validation_errors)
 
-        cached = documents.get(schema, query)
-        if cached is not None:
-            document = cached.document
-        else:
-            try:
-                document = parse(query)
-            except Exception as error:
-                # As graphene-django does: format_error tells GraphQL errors from bugs.
-                return ExecutionResult(errors=[error])  # type: ignore[list-item]
+        try:
+            document, cached = parse_document(schema, query)
+        except Exception as error:
+            # As graphene-django does: format_error tells GraphQL errors from bugs.
+            return ExecutionResult(errors=[error])  # type: ignore[list-item]
 
         operation_ast = get_operation_ast(document, operation_name)
         if (
@@ -173,15 +99,7 @@ class TuyenGraphQLView(GraphQLView):
                 )
             )
 
-        max_errors = graphene_django_settings.graphene_settings.MAX_VALIDATION_ERRORS
-        if cached is not None:
-            validation_errors = cached.variable_checks.errors(variables or {}, max_errors)
-        else:
-            validation_errors, variable_checks = validate_document(
-                schema, document, variables or {}, max_errors
-            )
-            if not validation_errors:
-                documents.put(schema, query, ValidatedDocument(document, variable_checks))
+        validation_errors = document_errors(schema, query, document, cached, variables)
         if validation_errors:
             return ExecutionResult(data=None, errors=validation_errors)
         return self._execute(request, schema, document, operation_ast, variables, operation_name)

@@ -142,3 +142,20 @@ def daphne_url(transactional_db, tmp_path: Path) -> Iterator[str]:
         server.terminate()
         server.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture
+def validations(monkeypatch):
+    """Counts full validations of GraphQL documents (each parses a fresh one; ``api.documents``
+    caches the valid ones for both transports)."""
+    from api import documents
+
+    calls: list[str] = []
+    real = documents.validate_document
+
+    def spy(schema, document, variables, max_errors=None):
+        calls.append(document.loc.source.body)
+        return real(schema, document, variables, max_errors)
+
+    monkeypatch.setattr(documents, "validate_document", spy)
+    return calls

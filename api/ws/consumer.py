@@ -37,14 +37,12 @@ from graphql import (
     OperationType,
     execute_sync,
     get_operation_ast,
-    parse,
-    validate,
 )
 
 from accounts.models import User
 from api.auth import SESSION_ENDED_EVENT, session_fingerprint
+from api.documents import document_errors, parse_document
 from api.errors import format_error
-from api.validation import validation_rules
 from api.ws.auth import connection_user, user_for_token
 from api.ws.broker import ChannelLayerUnavailable, EventBroker, EventStream
 from api.ws.execution import SubscriptionResults, subscribe
@@ -341,11 +339,11 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
     ) -> None:
         schema = self._graphql_schema()
         try:
-            document = parse(query)
+            document, cached = parse_document(schema, query)
         except GraphQLError as error:
             await self._send_errors(operation_id, [error])
             return
-        errors = validate(schema, document, validation_rules(variables or {}))
+        errors = document_errors(schema, query, document, cached, variables)
         if errors:
             await self._send_errors(operation_id, errors)
             return

@@ -6,31 +6,19 @@ the subscription is confirmed). Each event's payload is executed with ``execute_
 loop first: events carry what their subscribers are shown (``chat.events``), so most payloads
 read nothing, and one event fans out to many subscribers without a thread hop each. A payload
 that does read the database meets Django's guard (``SynchronousOnlyOperation``: the ORM refuses
-to run on the loop, before any query) and is executed again in a worker thread, as queries over
-the socket are. Payload resolvers only read, so running one again is harmless.
+to run on the loop, before any query) and is executed again in a thread, as queries over the
+socket are. Payload resolvers only read, so running one again is harmless.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Callable, Coroutine
+from collections.abc import AsyncIterable
 from functools import partial
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from channels.db import database_sync_to_async
 from django.core.exceptions import SynchronousOnlyOperation
 from graphql import DocumentNode, ExecutionResult, GraphQLSchema, create_source_event_stream, execute_sync
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def in_worker(func: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
-    """``func`` for the socket's async code, run in the worker pool, its database connection
-    closed (given back to the pool) after each call: not on the single thread that every
-    thread-sensitive call of the process shares (Django's HTTP views included), where each
-    socket's operations would queue behind every other socket's."""
-    run: Callable[P, Coroutine[Any, Any, R]] = database_sync_to_async(func, thread_sensitive=False)
-    return run
 
 
 class SubscriptionResults:
@@ -47,7 +35,7 @@ class SubscriptionResults:
         event = await self._events.__anext__()
         result = self._run(root_value=event)
         if needs_database(result):
-            result = await in_worker(self._run)(root_value=event)
+            result = await database_sync_to_async(self._run)(root_value=event)
         return result
 
     async def aclose(self) -> None:

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import graphene
+from channels.db import database_sync_to_async
 from django.conf import settings
 from graphql import GraphQLResolveInfo
 
@@ -17,7 +18,6 @@ from accounts.models import User
 from accounts.schema import Doctor
 from api.permissions import verified_doctor_required
 from api.ws.broker import EventStream
-from api.ws.execution import in_worker
 from chat.events import RoomEventKind, room_group
 from chat.models import Message as MessageModel
 from chat.schema.types import Message, Room
@@ -80,7 +80,7 @@ class _LiveRoomEvent:
         self.room_gid = room_gid
 
 
-_may_use_room = in_worker(may_use_room)
+_may_use_room = database_sync_to_async(may_use_room)
 
 
 class _RoomEvents:
@@ -160,11 +160,11 @@ class ChatSubscription(graphene.ObjectType):
     @staticmethod
     async def subscribe_room_events(root: Any, info: GraphQLResolveInfo, room_id: str) -> _RoomEvents:
         user = verified_doctor_required(info)
-        room_pk = await in_worker(pk_of)(room_id, Room, "roomId")
+        room_pk = await database_sync_to_async(pk_of)(room_id, Room, "roomId")
         # Listen first, then check access: a change in between still reaches this stream.
         events = await info.context.broker.listen(room_group(room_pk))
         try:
-            await in_worker(usable_room)(user, room_pk)
+            await database_sync_to_async(usable_room)(user, room_pk)
         except BaseException:
             await events.aclose()
             raise

@@ -1,4 +1,4 @@
-"""Validated documents are cached (``api.views.documents``): the same text is parsed and validated
+"""Validated documents are cached (``api.documents.documents``): the same text is parsed and validated
 once, while everything that depends on the request (variables, settings, language) is still
 decided per request, and documents with errors are never kept."""
 
@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from graphql import parse
 
-from api import views
+from api import documents
 from api.validation import validate_document
 from config.schema import schema
 from tests import factories
@@ -20,23 +20,9 @@ SEARCH = "query ($n: Int, $s: String) { facilities(first: $n, search: $s) { tota
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    views.documents.clear()
+    documents.documents.clear()
     yield
-    views.documents.clear()
-
-
-@pytest.fixture
-def validations(monkeypatch):
-    """Counts full validations (each parses a fresh document)."""
-    calls: list[str] = []
-    real = views.validate_document
-
-    def spy(schema, document, variables, max_errors=None):
-        calls.append(document.loc.source.body)
-        return real(schema, document, variables, max_errors)
-
-    monkeypatch.setattr(views, "validate_document", spy)
-    return calls
+    documents.documents.clear()
 
 
 def test_a_document_is_validated_once_then_served_from_the_cache(db, graphql, validations):
@@ -44,7 +30,7 @@ def test_a_document_is_validated_once_then_served_from_the_cache(db, graphql, va
     for _ in range(3):
         assert data_of(graphql(PAGE, {"n": 5})) == {"facilities": {"totalCount": 1}}
     assert validations == [PAGE]
-    assert len(views.documents) == 1
+    assert len(documents.documents) == 1
 
 
 @pytest.mark.parametrize(
@@ -97,7 +83,7 @@ def test_documents_with_errors_are_not_kept(db, graphql, validations):
         result = graphql("{ me { password } }", status=400)
         assert "Cannot query field 'password'" in result["errors"][0]["message"]
     assert len(validations) == 2
-    assert len(views.documents) == 0
+    assert len(documents.documents) == 0
 
 
 def test_a_changed_limit_applies_to_a_cached_document(db, graphql, settings):
@@ -133,14 +119,14 @@ def test_a_mutation_over_get_is_refused_even_when_cached(db):
     client.force_login(factories.doctor())
     mutation = 'mutation { updateProfile(input: {position: "x"}) { errors { code } } }'
     client.post(GRAPHQL_URL, {"query": mutation}, content_type="application/json")
-    assert len(views.documents) == 1
+    assert len(documents.documents) == 1
     assert client.get(GRAPHQL_URL, {"query": mutation}).status_code == 405
 
 
 def test_the_cache_is_bounded():
-    cache = views.DocumentCache(size=2, max_length=100)
+    cache = documents.DocumentCache(size=2, max_length=100)
     graphql_schema = schema.graphql_schema
-    entry = views.ValidatedDocument(*validated("{ __typename }"))
+    entry = documents.ValidatedDocument(*validated("{ __typename }"))
     for text in ("{ a }", "{ b }", "{ c }"):
         cache.put(graphql_schema, text, entry)
     assert cache.get(graphql_schema, "{ a }") is None

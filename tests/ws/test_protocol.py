@@ -9,6 +9,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from accounts.models import VerificationStatus
+from api import documents
 from audit.models import AuditEvent
 from tests import factories
 from tests.graphql.conftest import gid
@@ -196,6 +197,24 @@ async def test_validation_errors_answer_an_error_message_without_complete(ready)
     assert (message["id"], message["type"]) == ("bad", "error")
     assert "noSuchField" in message["payload"][0]["message"]
     assert await ready.receive_nothing(0.1)
+
+
+async def test_a_document_is_validated_once_and_its_variables_on_every_operation(ready, validations):
+    # The socket shares the HTTP endpoint's cache of validated documents (api.documents).
+    documents.documents.clear()
+    page = "query ($n: Int) { facilities(first: $n) { totalCount } }"
+    for operation in ("a", "b"):
+        await send_subscribe(ready, operation, page, {"n": 5})
+        answer = await ready.receive_json_from()
+        assert (answer["type"], "errors" in answer["payload"]) == ("next", False)
+        assert await ready.receive_json_from() == {"id": operation, "type": "complete"}
+    await send_subscribe(ready, "c", page, {"n": 101})
+    message = await ready.receive_json_from()
+    assert (message["type"], message["payload"][0]["extensions"]["code"]) == (
+        "error",
+        "PAGE_SIZE_OUT_OF_RANGE",
+    )
+    assert validations == [page]
 
 
 async def test_the_depth_limit_applies_to_subscription_documents(ready, settings):
