@@ -195,11 +195,13 @@ class EventHub:
         while True:
             await asyncio.sleep(GROUP_RENEWAL_SECONDS)
             async with self._lock:
-                for group in list(self._groups):
-                    try:
+                try:
+                    for group in list(self._groups):
                         await self.layer.group_add(group, self._channel)
-                    except ChannelLayerUnavailable:
-                        logger.exception("Could not renew the membership of %s", group)
+                except ChannelLayerUnavailable:
+                    # Not group after group, each waiting for the timeout under the lock that
+                    # every new subscription needs: the next round tries again.
+                    logger.exception("Could not renew the process's group memberships")
 
 
 # One hub per event loop and channel layer (tests run a loop per test; settings may swap layers).
