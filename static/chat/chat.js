@@ -1,6 +1,6 @@
 /* Tuyến: a live chat room (the element with data-chat-room). No build step, no library.
  *
- * Speaks graphql-transport-ws through static/chat/graphql-ws.js (connection, keep-alive,
+ * Speaks graphql-transport-ws through static/js/graphql-ws.js (connection, keep-alive,
  * reconnects: docs/chat-web.md). The page arrives with the latest messages rendered; this
  * script keeps the room current:
  *
@@ -51,7 +51,7 @@
   var TYPING_EVERY = 3000;
   var TYPING_SHOWN = 5000;
 
-  var socket = null; // TuyenGraphQLSocket (static/chat/graphql-ws.js), started at the end
+  var socket = null; // TuyenGraphQLSocket (static/js/graphql-ws.js), started at the end
   var subscribeAttempt = 0;
   var resubscribeTimer = null;
   var typingTimer = null;

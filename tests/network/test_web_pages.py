@@ -160,6 +160,7 @@ def test_the_header_has_the_network_menu_and_a_live_badge_for_verified_doctors(s
     )
     assert 'data-socket-path="/graphql/"' in body
     assert "js/notifications.js" in body
+    assert "js/graphql-ws.js" in body  # the socket client it speaks through
 
 
 def test_doctors_not_verified_get_no_live_badge(signed_in):
@@ -167,6 +168,7 @@ def test_doctors_not_verified_get_no_live_badge(signed_in):
     assert 'href="/network/notifications/"' in body
     assert "data-notification-badge" not in body
     assert "js/notifications.js" not in body
+    assert "js/graphql-ws.js" not in body
 
 
 def test_anonymous_visitors_see_no_network_menu(client):
