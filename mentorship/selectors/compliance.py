@@ -350,7 +350,8 @@ def _base_sql(*, with_tiers: bool = False) -> str:
         SELECT d.idx, ms.mentor_id, ms.mentee_tier, count(*) AS in_force,
                -- last_activity_at is the latest activity (services.activity keeps it so): the
                -- activities are read only for a past date with later activity.
-               count(*) FILTER (WHERE ms.last_activity_at >= d.since AND (
+               -- (IS NOT NULL first: with a NULL the AND would go on to the subquery.)
+               count(*) FILTER (WHERE ms.last_activity_at IS NOT NULL AND ms.last_activity_at >= d.since AND (
                    ms.last_activity_at < d.cutoff OR EXISTS (
                        SELECT 1 FROM {activity} a
                        WHERE a.mentorship_id = ms.id AND a.occurred_at >= d.since AND a.occurred_at < d.cutoff
