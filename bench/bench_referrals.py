@@ -65,15 +65,15 @@ query Queue($first: Int!) {
 # The same figures, restated: per referral made in the period, the answering facility's province;
 # the durations stored on the referral (``response_hours``, ``completion_hours``).
 METRICS_FLOOR = """
-    SELECT key, n, responded, rh[1], rh[2], ch[1], ch[2],
+    SELECT key, n, responded, {rh}[1], {rh}[2], {ch}[1], {ch}[2],
       100.0 * in_time / nullif(due, 0), 100.0 * completed_in_time / nullif(completion_due, 0),
       100.0 * escalated / n, advised, closed, avoided
     FROM (
       SELECT {key} AS key,
         count(*) AS n,
         count(r.first_response_at) AS responded,
-        percentile_cont(array[0.5, 0.9]) WITHIN GROUP (ORDER BY r.response_hours) AS rh,
-        percentile_cont(array[0.5, 0.9]) WITHIN GROUP (ORDER BY r.completion_hours) AS ch,
+        {response} AS rh,
+        {completion} AS ch,
         sum((r.first_response_at <= r.response_due_at)::int) AS in_time,
         sum((r.first_response_at IS NOT NULL OR r.response_due_at <= %(now)s)::int) AS due,
         sum((r.completed_at <= r.completion_due_at)::int) AS completed_in_time,
@@ -85,8 +85,27 @@ METRICS_FLOOR = """
       FROM referrals_referral r {join}
       WHERE r.created_at >= %(start)s AND r.created_at < %(end)s
       GROUP BY 1
-    ) g ORDER BY 1
+    ) g {percentiles} ORDER BY 1
 """
+# The fastest way each: one group sorts its durations straight from the scan; several groups
+# are hashed, each group's durations then sorted on their own.
+PERCENTILES = "percentile_cont(array[0.5, 0.9]) WITHIN GROUP (ORDER BY {})"
+ONE_GROUP = {
+    "response": PERCENTILES.format("r.response_hours"),
+    "completion": PERCENTILES.format("r.completion_hours"),
+    "rh": "rh",
+    "ch": "ch",
+    "percentiles": "",
+}
+GROUPS = {
+    "response": "array_agg(r.response_hours) FILTER (WHERE r.response_hours IS NOT NULL)",
+    "completion": "array_agg(r.completion_hours) FILTER (WHERE r.completion_hours IS NOT NULL)",
+    "rh": "rp.p",
+    "ch": "cp.p",
+    "percentiles": f"""
+      CROSS JOIN LATERAL (SELECT {PERCENTILES.format("x")} FROM unnest(g.rh) x) rp(p)
+      CROSS JOIN LATERAL (SELECT {PERCENTILES.format("x")} FROM unnest(g.ch) x) cp(p)""",
+}
 QUEUE_FLOOR = """
     WITH waiting AS (
         SELECT r.* FROM referrals_referral r
@@ -273,7 +292,8 @@ def run(ctx: BenchContext) -> list[Result]:
                         join = (
                             "JOIN facilities_facility f ON f.id = r.target_facility_id" if "f." in key else ""
                         )
-                        cursor.execute(METRICS_FLOOR.format(key=key, join=join), _period())
+                        shape = GROUPS if "f." in key else ONE_GROUP
+                        cursor.execute(METRICS_FLOOR.format(key=key, join=join, **shape), _period())
                         return cursor.fetchall()
 
                 return fetch

@@ -93,12 +93,28 @@ def _sql(grouping: Grouping, *, by_place: bool) -> str:
         if by_place
         else ""
     )
-    # Durations are stored (``Referral.response_hours``, ``completion_hours``) and each is
-    # sorted once per group for both percentiles. Only fixed fragments of this module are
+    # Durations are stored (``Referral.response_hours``, ``completion_hours``), each sorted once
+    # for both its percentiles. One group takes them straight from the scan. Several groups are
+    # counted by hashing, each group's durations gathered into an array and sorted on its own:
+    # an ordered-set aggregate in a grouping makes PostgreSQL sort every row by its group first
+    # (~1.3x slower per province, ~3x per facility). Only fixed fragments of this module are
     # interpolated; every value is a parameter.
+    percentile = "percentile_cont(array[0.5, 0.9]) WITHIN GROUP (ORDER BY {})"
+    durations, percentiles, laterals = {}, {}, ""
+    for column in ("response_hours", "completion_hours"):
+        if grouping is Grouping.NATIONAL:
+            durations[column], percentiles[column] = percentile.format(f"r.{column}"), f"g.{column}"
+            continue
+        durations[column] = f"array_agg(r.{column}) FILTER (WHERE r.{column} IS NOT NULL)"
+        percentiles[column] = f"{column}.percentiles"
+        laterals += f"""
+        CROSS JOIN LATERAL (
+          SELECT {percentile.format("hours")} FROM unnest(g.{column}) hours
+        ) {column}(percentiles)"""  # noqa: S608 (fixed column names)
+    response, completion = percentiles["response_hours"], percentiles["completion_hours"]
     return f"""
         SELECT g.key::text AS key, {label} AS label, g.referrals, g.responded,
-          g.response_hours[1], g.response_hours[2], g.completion_hours[1], g.completion_hours[2],
+          {response}[1], {response}[2], {completion}[1], {completion}[2],
           100.0 * g.response_in_time / nullif(g.response_due, 0),
           100.0 * g.completion_in_time / nullif(g.completion_due, 0),
           100.0 * g.escalated / g.referrals,
@@ -107,8 +123,8 @@ def _sql(grouping: Grouping, *, by_place: bool) -> str:
           SELECT {key} AS key,
             count(*) AS referrals,
             count(r.first_response_at) AS responded,
-            percentile_cont(array[0.5, 0.9]) WITHIN GROUP (ORDER BY r.response_hours) AS response_hours,
-            percentile_cont(array[0.5, 0.9]) WITHIN GROUP (ORDER BY r.completion_hours) AS completion_hours,
+            {durations["response_hours"]} AS response_hours,
+            {durations["completion_hours"]} AS completion_hours,
             count(*) FILTER (WHERE r.first_response_at <= r.response_due_at) AS response_in_time,
             count(*) FILTER (WHERE r.first_response_at IS NOT NULL OR r.response_due_at <= %(now)s)
               AS response_due,
@@ -125,7 +141,7 @@ def _sql(grouping: Grouping, *, by_place: bool) -> str:
           WHERE r.created_at >= %(start)s AND r.created_at < %(end)s{where_place}
             AND (%(specialty)s::int IS NULL OR r.specialty_id = %(specialty)s::int)
           GROUP BY 1
-        ) g
+        ) g{laterals}
         {label_join}
         ORDER BY 2, 1
     """  # noqa: S608

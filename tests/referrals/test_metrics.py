@@ -19,7 +19,7 @@ from referrals.services import referrals as services
 from tests import factories
 from tests.graphql import conftest as graphql_conftest
 from tests.graphql.conftest import data_of, error_codes
-from tests.referrals.conftest import complete, refer
+from tests.referrals.conftest import complete, doctor_with_specialty, refer
 
 pytestmark = pytest.mark.django_db
 graphql = graphql_conftest.graphql
@@ -55,6 +55,23 @@ def test_the_national_figures(history):
     assert row.completion_within_target == pytest.approx(100 * 2 / 3)
     assert row.escalation_rate == pytest.approx(25)
     assert (row.outcomes, row.transfers_avoided) == (1, 1)
+
+
+def test_each_group_has_its_own_percentiles(history, requester, case):
+    """Per province, the durations are those of that province only; a province whose
+    referrals were never answered has no percentiles (not zeros, not the others')."""
+    elsewhere = factories.facility(Tier.PROVINCIAL, province=factories.province(2, "Tỉnh Lào Cai"))
+    silent = doctor_with_specialty(Tier.PROVINCIAL, facility=elsewhere)
+    refer(requester, case, silent, now=timezone.now() - timedelta(days=3))
+    rows = {row.key: row for row in referral_metrics(NATIONAL, Grouping.PROVINCE)}
+    answered, unanswered = rows[str(history[0].target_facility.province_id)], rows["2"]
+    assert (answered.median_response_hours, answered.p90_response_hours) == (
+        pytest.approx(10),
+        pytest.approx(50),
+    )
+    assert answered.median_completion_hours == pytest.approx(60)
+    assert (unanswered.referrals, unanswered.responded) == (1, 0)
+    assert unanswered.median_response_hours is None and unanswered.p90_completion_hours is None
 
 
 def test_groupings_and_scope(history, consultant):
