@@ -45,15 +45,13 @@
   var MARK_READ = "mutation ($roomId: ID!, $seq: Int!) { markRead(roomId: $roomId, seq: $seq) { errors { code } } }";
   var TYPING = "mutation ($roomId: ID!) { typing(roomId: $roomId) { errors { code } } }";
 
-  // While live updates are down: the first and the longest wait before trying again (catching
-  // up by query each time).
-  var RESUBSCRIBE_DELAY = [1000, 8000];
+  // While live updates are down: the longest wait before trying again (catching up by query
+  // each time).
+  var RESUBSCRIBE_WITHIN = 8000;
   var TYPING_EVERY = 3000;
   var TYPING_SHOWN = 5000;
 
   var socket = null; // TuyenGraphQLSocket (static/js/graphql-ws.js), started at the end
-  var subscribeAttempt = 0;
-  var resubscribeTimer = null;
   var typingTimer = null;
   var readTimer = null;
   var catchingUp = null;
@@ -207,7 +205,7 @@
       },
       function (error) {
         catchingUp = null;
-        if (error.code === "NOT_FOUND") stop();
+        if (error.code === "NOT_FOUND") socket.stop();
       }
     );
     catchingUp = state;
@@ -345,36 +343,12 @@
     statusBox.textContent = root.getAttribute("data-text-" + state) || "";
   }
 
-  function subscribe() {
-    // Subscribe first, then catch up: the server joins the room's group before it reads on.
-    clearTimeout(resubscribeTimer);
-    resubscribeTimer = null;
-    var attemptState = { refused: false };
-    socket.subscribe(ROOM_EVENTS, { roomId: ROOM }, onEvent).then(
-      function () {
-        // The server ended the subscription itself (its channel layer failed): start again.
-        if (socket.isLive()) subscribe();
-      },
-      function (error) {
-        attemptState.refused = true;
-        if (error.code === "REALTIME_UNAVAILABLE") {
-          // Live updates are down (Redis); the socket still works: keep catching up by query.
-          setState("degraded");
-          var delay = Math.min(RESUBSCRIBE_DELAY[1], RESUBSCRIBE_DELAY[0] * Math.pow(2, subscribeAttempt));
-          subscribeAttempt += 1;
-          resubscribeTimer = setTimeout(function () {
-            if (socket.isLive()) subscribe();
-          }, delay * (0.5 + Math.random() / 2));
-          catchUp();
-        } else if (error.code) {
-          stop(); // refused for good (e.g. the doctor lost access to the room)
-        }
-      }
-    );
-    // The server answers in order: a refusal of the subscription comes before this answer.
+  function caughtUp(attempt) {
+    // Subscribed first, then caught up: the server joins the room's group before it reads on,
+    // and answers in order, so a refusal of the subscription comes before this answer.
     catchUp().then(function () {
-      if (socket.isLive() && !attemptState.refused) {
-        subscribeAttempt = 0;
+      if (socket.isLive() && !attempt.refused) {
+        attempt.confirm();
         setState("live");
       }
     });
@@ -394,11 +368,6 @@
     }
   }
 
-  function stop() {
-    clearTimeout(resubscribeTimer);
-    socket.stop();
-  }
-
   form.addEventListener("submit", submit);
   textarea.addEventListener("input", typed);
   textarea.addEventListener("keydown", function (event) {
@@ -414,13 +383,20 @@
   markReadSoon();
   socket = window.TuyenGraphQLSocket({
     path: root.getAttribute("data-socket-path"),
-    onAck: function () {
-      subscribe();
-      deliverPending();
+    onAck: deliverPending, // after the room's subscription has started again
+    onState: setState,
+  });
+  socket.keep(ROOM_EVENTS, { roomId: ROOM }, {
+    onNext: onEvent,
+    onStart: caughtUp,
+    onUnavailable: function () {
+      // Live updates are down (Redis); the socket still works: keep catching up by query.
+      setState("degraded");
+      catchUp();
     },
-    onState: function (state) {
-      clearTimeout(resubscribeTimer); // a new connection subscribes again after its ack
-      setState(state);
+    onRefused: function () {
+      socket.stop(); // refused for good (e.g. the doctor lost access to the room)
     },
+    maxDelay: RESUBSCRIBE_WITHIN,
   });
 })();

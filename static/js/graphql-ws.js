@@ -8,7 +8,18 @@
  *   socket.request(query, variables)                 // Promise of the payload ({data, errors})
  *   socket.subscribe(query, variables, onNext)       // Promise: resolved on complete, rejected
  *                                                    // on error (error.code) or socket loss
+ *   socket.keep(query, variables, {  // a subscription kept open: started after every ack
+ *     onNext: function (payload) {},
+ *     onStart: function (attempt) {},  // just subscribed: follow up (catch up) here; once that
+ *                                      // is answered and !attempt.refused, attempt.confirm()
+ *     onUnavailable: function () {},   // REALTIME_UNAVAILABLE: subscribed again with backoff
+ *     onRefused: function (error) {},  // refused for good (another code): not again
+ *     maxDelay: 30000,                 // the longest wait between tries
+ *   });
  *   socket.isLive(); socket.stop();
+ *
+ * The server answers a socket's operations in order, so a refusal of a subscription arrives
+ * before the answer to a query sent after it: onStart's follow-up can tell whether it took.
  *
  * On the site's own origin the browser sends the session cookie with the handshake, so
  * connection_init carries no token. Pings every 30 s and drops a socket that stops answering;
@@ -44,6 +55,7 @@
     var retryTimer = null;
     var pingTimer = null;
     var pongTimer = null;
+    var kept = []; // subscriptions to start after every ack (keep)
 
     function setState(state) {
       if (options.onState) options.onState(state);
@@ -114,6 +126,7 @@
           attempt = 0;
           live = true;
           keepAlive();
+          kept.forEach(run);
           if (options.onAck) options.onAck();
           break;
         case "next":
@@ -146,6 +159,7 @@
 
     function closed(code) {
       clearTimers();
+      idleKept();
       socket = null;
       live = false;
       failAll();
@@ -163,6 +177,7 @@
       stopped = true;
       live = false;
       clearTimers();
+      idleKept();
       clearTimeout(retryTimer);
       failAll();
       setState("closed");
@@ -190,6 +205,49 @@
       });
     }
 
+    // A kept subscription: started again when the server ends it (its channel layer failed),
+    // after a backoff while realtime is unavailable, after the next ack when the socket closed.
+    function run(subscription) {
+      clearTimeout(subscription.timer);
+      subscription.timer = null;
+      if (!live || subscription.refused) return;
+      var handlers = subscription.handlers;
+      var attempt = {
+        refused: false,
+        confirm: function () {
+          if (!attempt.refused) subscription.failures = 0; // the next failure backs off afresh
+        },
+      };
+      start(subscription.query, subscription.variables, handlers.onNext).then(
+        function () {
+          run(subscription);
+        },
+        function (error) {
+          attempt.refused = true;
+          if (error.code === "REALTIME_UNAVAILABLE") {
+            var longest = handlers.maxDelay || MAX_DELAY;
+            var delay = Math.min(longest, FIRST_DELAY * Math.pow(2, subscription.failures));
+            subscription.failures += 1;
+            subscription.timer = setTimeout(function () {
+              run(subscription);
+            }, delay * (0.5 + Math.random() / 2));
+            if (handlers.onUnavailable) handlers.onUnavailable();
+          } else if (error.code) {
+            subscription.refused = true;
+            if (handlers.onRefused) handlers.onRefused(error);
+          }
+        }
+      );
+      if (handlers.onStart) handlers.onStart(attempt);
+    }
+
+    function idleKept() {
+      kept.forEach(function (subscription) {
+        clearTimeout(subscription.timer); // the next ack starts it again
+        subscription.timer = null;
+      });
+    }
+
     window.addEventListener("online", reconnectNow);
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "visible") reconnectNow();
@@ -200,6 +258,7 @@
         socket = null;
         live = false;
         clearTimers();
+        idleKept();
         failAll();
         leaving.close(1000, "Page hidden");
       }
@@ -214,6 +273,11 @@
         return start(query, variables, null);
       },
       subscribe: start,
+      keep: function (query, variables, handlers) {
+        var subscription = { query: query, variables: variables, handlers: handlers, failures: 0, timer: null };
+        kept.push(subscription);
+        run(subscription);
+      },
       isLive: function () {
         return live;
       },

@@ -18,11 +18,9 @@
 
   var SUBSCRIPTION = "subscription { notificationAdded { unreadCount } }";
   var COUNT_QUERY = "query { unreadNotificationCount }";
-  var RESUBSCRIBE_DELAY = [1000, 30000]; // first wait, longest
+  var RESUBSCRIBE_WITHIN = 30000; // the longest wait between tries while realtime is down
 
   var socket = null;
-  var resubscribeTimer = null;
-  var subscribeAttempt = 0;
 
   function setState(state) {
     link.setAttribute("data-state", state);
@@ -34,40 +32,14 @@
     link.setAttribute("data-unread", String(count));
   }
 
-  function subscribe() {
-    clearTimeout(resubscribeTimer);
-    resubscribeTimer = null;
-    var refused = false;
-    socket.subscribe(SUBSCRIPTION, null, function (payload) {
-      var data = payload && payload.data;
-      if (data && data.notificationAdded) show(data.notificationAdded.unreadCount);
-    }).then(
-      function () {
-        // The server ended the subscription itself (its channel layer failed): start again.
-        if (socket.isLive()) subscribe();
-      },
-      function (error) {
-        refused = true;
-        if (error.code === "REALTIME_UNAVAILABLE") {
-          // Realtime is down for now (Redis): back off and subscribe again.
-          setState("waiting");
-          var delay = Math.min(RESUBSCRIBE_DELAY[1], RESUBSCRIBE_DELAY[0] * Math.pow(2, subscribeAttempt));
-          subscribeAttempt += 1;
-          resubscribeTimer = setTimeout(function () {
-            if (socket.isLive()) subscribe();
-          }, delay * (0.5 + Math.random() / 2));
-        } else if (error.code) {
-          socket.stop(); // any other refusal (e.g. the session ended) would only repeat
-        }
-      }
-    );
-    // The server answers in order: a refusal of the subscription comes before this answer.
+  function count(attempt) {
+    // Asked after subscribing: a refusal of the subscription comes before this answer.
     socket.request(COUNT_QUERY).then(
       function (payload) {
         var data = payload && payload.data;
-        if (refused || !data || typeof data.unreadNotificationCount !== "number") return;
+        if (attempt.refused || !data || typeof data.unreadNotificationCount !== "number") return;
         show(data.unreadNotificationCount);
-        subscribeAttempt = 0; // live again: the next failure starts the backoff afresh
+        attempt.confirm();
         setState("live");
       },
       function () {} // the socket closed: it reconnects and asks again after its ack
@@ -76,10 +48,20 @@
 
   socket = window.TuyenGraphQLSocket({
     path: link.getAttribute("data-socket-path") || "/graphql/",
-    onAck: subscribe,
-    onState: function (state) {
-      clearTimeout(resubscribeTimer); // a new connection subscribes again after its ack
-      setState(state);
+    onState: setState,
+  });
+  socket.keep(SUBSCRIPTION, null, {
+    onNext: function (payload) {
+      var data = payload && payload.data;
+      if (data && data.notificationAdded) show(data.notificationAdded.unreadCount);
     },
+    onStart: count,
+    onUnavailable: function () {
+      setState("waiting"); // realtime is down for now (Redis): subscribed again with backoff
+    },
+    onRefused: function () {
+      socket.stop(); // any other refusal (e.g. the session ended) would only repeat
+    },
+    maxDelay: RESUBSCRIBE_WITHIN,
   });
 })();
