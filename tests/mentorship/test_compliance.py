@@ -207,8 +207,9 @@ def test_mentors_who_joined_after_the_audit_date_and_unverified_doctors_are_not_
     assert compliance.compliance_summary(NATIONAL, date(2026, 10, 2)).figures.mentors == 2
 
 
-def test_an_audit_uses_the_policy_in_force_on_its_date_and_reports_surplus(partial):
-    # Version 2 (standing for history): 2 provincial (up to 2), 4 district, no commune required.
+def reduced_policy() -> QuotaPolicy:
+    """Version 2 from 1 November 2026 (standing for history): 2 provincial (up to 2), 4 district,
+    no commune required."""
     policy = QuotaPolicy.objects.create(version=2, effective_from=date(2026, 11, 1), reason="Giảm chỉ tiêu")
     for mentee_tier, required, maximum in (
         (Tier.PROVINCIAL, 2, 2),
@@ -222,6 +223,11 @@ def test_an_audit_uses_the_policy_in_force_on_its_date_and_reports_surplus(parti
             required=required,
             maximum=maximum,
         )
+    return policy
+
+
+def test_an_audit_uses_the_policy_in_force_on_its_date_and_reports_surplus(partial):
+    reduced_policy()
 
     before = compliance.mentor_compliance(NATIONAL, date(2026, 10, 31)).rows[0]
     after = compliance.mentor_compliance(NATIONAL, date(2026, 11, 1)).rows[0]
@@ -365,6 +371,18 @@ def test_the_monthly_trend_audits_each_month_under_its_policy(spread):
     assert all(point.policy_version == 1 for point in points)
     with pytest.raises(ServiceError):
         compliance.compliance_trend(NATIONAL, 0)
+
+
+def test_the_trend_follows_a_policy_change_month_by_month(partial):
+    reduced_policy()
+
+    october, november = compliance.compliance_trend(NATIONAL, 2, until=date(2026, 11, 10))
+
+    assert (october.as_of, october.policy_version) == (date(2026, 10, 31), 1)
+    assert (october.figures.required, october.figures.filled, october.figures.surplus) == (10, 7, 0)
+    assert (november.as_of, november.policy_version) == (date(2026, 11, 10), 2)
+    assert (november.figures.required, november.figures.filled, november.figures.surplus) == (6, 6, 1)
+    assert [(row.figures.required, row.figures.filled) for row in november.provinces] == [(6, 6)]
 
 
 def test_streaming_iterates_every_mentor_in_chunks(spread):

@@ -103,10 +103,13 @@ def test_rows_come_from_a_server_side_cursor_in_chunks(mentors, monkeypatch):
     assert fetches == [2, 2, 1, 0]
 
 
-def test_the_export_needs_an_auditor(client, mentors):
-    assert client.get("/audit/export/mentors.csv").status_code == 302  # to sign-in
+@pytest.mark.parametrize("view", [view.value for view in ExportView])
+def test_every_export_needs_an_auditor(client, mentors, view):
+    assert client.get(f"/audit/export/{view}.csv").status_code == 302  # to sign-in
     client.force_login(factories.doctor())
-    assert client.get("/audit/export/mentors.csv").status_code == 403
+    assert client.get(f"/audit/export/{view}.csv").status_code == 403
+    client.force_login(factories.mentorship_admin())  # runs mentorships, does not audit them
+    assert client.get(f"/audit/export/{view}.csv").status_code == 403
     assert not AuditEvent.objects.filter(action="mentorship.compliance_exported").exists()
 
 

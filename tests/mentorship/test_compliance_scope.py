@@ -116,23 +116,38 @@ def assert_nothing_from_hanoi(text: str) -> None:
         assert word not in text, word
 
 
+SCOPED_QUERIES = (
+    (SUMMARY, {"asOf": "2026-10-01"}),
+    (PROVINCES, {"asOf": "2026-10-01"}),
+    (FACILITIES, {"asOf": "2026-10-01", "first": 50}),
+    (SPECIALTIES, {"asOf": "2026-10-01"}),
+    (MENTORS, {"asOf": "2026-10-01", "first": 50}),
+    (MENTORS, {"asOf": "2026-10-01", "first": 50, "filters": {"provinceCode": 1}}),
+    (TREND, {"months": 3}),
+)
+
+
 def test_a_province_auditor_gets_nothing_from_another_province_over_graphql(client, world):
     client.force_login(province_auditor())
-    for query, variables in (
-        (SUMMARY, {"asOf": "2026-10-01"}),
-        (PROVINCES, {"asOf": "2026-10-01"}),
-        (FACILITIES, {"asOf": "2026-10-01", "first": 50}),
-        (SPECIALTIES, {"asOf": "2026-10-01"}),
-        (MENTORS, {"asOf": "2026-10-01", "first": 50}),
-        (MENTORS, {"asOf": "2026-10-01", "first": 50, "filters": {"provinceCode": 1}}),
-        (TREND, {"months": 3}),
-    ):
-        result = data_of(post_graphql(client, query, variables))
-        assert_nothing_from_hanoi(str(result))
+    for query, variables in SCOPED_QUERIES:
+        assert_nothing_from_hanoi(str(data_of(post_graphql(client, query, variables))))
     summary = data_of(post_graphql(client, SUMMARY, {"asOf": "2026-10-01"}))["complianceSummary"]
     assert (summary["mentors"], summary["required"], summary["filled"]) == (1, 10, 5)
     trend = data_of(post_graphql(client, TREND, {"months": 3}))["complianceTrend"]
     assert all(point["total"]["mentors"] == 1 for point in trend)
+
+
+def test_a_facility_auditor_gets_nothing_from_another_facility_over_graphql(client, world):
+    """Same province, other facility: Hà Nội's roll-up holds only Bạch Mai's mentor."""
+    client.force_login(factories.auditor("facility", facility=world.hanoi_a))
+    for query, variables in SCOPED_QUERIES:
+        text = str(data_of(post_graphql(client, query, variables)))
+        for word in ("Mentor Hanoi B", "Việt Đức", "Mentor Danang", "Đà Nẵng"):
+            assert word not in text, word
+    summary = data_of(post_graphql(client, SUMMARY, {"asOf": "2026-10-01"}))["complianceSummary"]
+    assert (summary["mentors"], summary["required"], summary["filled"]) == (1, 10, 4)
+    (province,) = data_of(post_graphql(client, PROVINCES, {"asOf": "2026-10-01"}))["complianceByProvince"]
+    assert province["mentors"] == 1
 
 
 def test_scoped_exports_and_dashboards_leak_nothing(client, world):

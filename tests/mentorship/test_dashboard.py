@@ -61,6 +61,12 @@ def test_the_dashboard_in_english(client, auditor, data):
     # Provinces as bars, worst first: Đà Nẵng (0 %) before Hà Nội (80 %).
     assert page.index('data-province="48"') < page.index('data-province="1"')
     assert 'style="width: 80%"' in page
+    # Worst facilities: Bệnh viện Đà Nẵng (0 %, deficit 10) before the mentor's in Hà Nội (80 %).
+    facilities = page[page.index('id="facilities"') :]
+    danang, hanoi = data["low"].facility, data["partial"].facility
+    assert facilities.index(f'data-facility="{danang.pk}"') < facilities.index(f'data-facility="{hanoi.pk}"')
+    danang_row = facilities[facilities.index(f'data-facility="{danang.pk}"') :].split("</tr>")[0]
+    assert "Thành phố Đà Nẵng" in danang_row and '"num">10<' in danang_row and "0.0%" in danang_row
     # Mentors in deficit, linked to their profiles, worst first.
     assert page.index("Phạm Văn Ba") < page.index("Trần Thị Một")
     assert f'href="/network/doctors/{data["low"].public_id}/"' in page
