@@ -467,6 +467,40 @@ def _audits(ctx: BenchContext) -> list[Result]:
     return results
 
 
+def _export_memory(ctx: BenchContext) -> None:
+    """The mentors' CSV (every mentor in the country) streamed the way the download view sends
+    it, against loading every mentor's row at once: Python's peak memory for each (``tracemalloc``)."""
+    import tracemalloc
+
+    from accounts.models import User
+    from mentorship.exports import ExportView, export_response
+    from mentorship.selectors.compliance import iter_mentor_compliance
+    from mentorship.services.permissions import NATIONAL
+
+    auditor = User.objects.get(email=_national_auditor())
+    today = timezone.localdate()
+
+    def peak(count: Callable[[], int]) -> tuple[int, float]:
+        with transaction.atomic():  # rolled back: the export's audit event
+            tracemalloc.start()
+            try:
+                return count(), tracemalloc.get_traced_memory()[1] / 2**20
+            finally:
+                tracemalloc.stop()
+                transaction.set_rollback(True)
+
+    def stream() -> int:
+        response = export_response(auditor, NATIONAL, ExportView.MENTORS, today)
+        return sum(chunk.count(b"\n") for chunk in response.streaming_content) - 1  # the header
+
+    lines, streamed = peak(stream)
+    rows, loaded = peak(lambda: len(list(iter_mentor_compliance(NATIONAL, today))))
+    ctx.log(
+        f"  CSV export of every mentor: {lines} rows streamed with a peak of {streamed:.1f} MiB of Python "
+        f"memory; the same {rows} rows loaded at once: {loaded:.1f} MiB"
+    )
+
+
 # --- The planner -------------------------------------------------------------------------------
 
 
@@ -562,6 +596,7 @@ def run(ctx: BenchContext) -> list[Result]:
     ctx.ensure_country_data()
     _ensure_mentorship_data(ctx)
     results = _audits(ctx)
+    _export_memory(ctx)
     results.append(_planner_on_database(ctx))
     results.append(_planner_on_arrays(ctx))
     return results
