@@ -26,13 +26,14 @@ from accounts.models import User, VerificationStatus
 from accounts.selectors import is_verifier, verified_doctors_q, with_profile
 from accounts.services import is_verified_doctor
 from common.errors import FieldError, ServiceError
-from facilities.models import Facility, Province, Specialty, Tier
+from facilities.models import Facility, Tier
 from facilities.selectors import active_facilities
 from network.models import Case
 from network.selectors.cases import cases_visible_to, with_card_data
 from network.selectors.connections import blocked_either_way_ids
 from search import backends
 from search.backends.base import (
+    NAMED_FACETS,
     CaseQuery,
     CaseScope,
     DoctorQuery,
@@ -177,24 +178,25 @@ def _highlights(rows: list[Row], text: str, fields: tuple[str, ...]) -> dict[int
 
 
 def _labelled(facets: dict[str, list[FacetValue]]) -> dict[str, list[Facet]]:
-    """Facet values with their labels in the request's language."""
+    """Facet values with their labels in the request's language (reference rows' names as the
+    backend read them with the counts, else looked up here)."""
     english = (get_language() or "").startswith("en")
     labels: dict[str, dict[str, str]] = {
         "tier": {value: str(label) for value, label in Tier.choices},
         "verification_status": {value: str(label) for value, label in VerificationStatus.choices},
         "status": {value: str(label) for value, label in Case.Status.choices},
     }
-    if facets.get("specialty"):
-        keys = [int(value.value) for value in facets["specialty"]]
-        labels["specialty"] = {
-            str(pk): en if english else vi
-            for pk, vi, en in Specialty.objects.filter(pk__in=keys).values_list("pk", "name_vi", "name_en")
-        }
-    if facets.get("province"):
-        keys = [int(value.value) for value in facets["province"]]
-        labels["province"] = {
-            str(code): name
-            for code, name in Province.objects.filter(code__in=keys).values_list("code", "name")
+    for name, (model, vi, en) in NAMED_FACETS.items():
+        values = facets.get(name)
+        if not values:
+            continue
+        if all(value.names is not None for value in values):
+            labels[name] = {value.value: value.names[1 if english else 0] for value in values if value.names}
+            continue
+        keys = [int(value.value) for value in values]
+        labels[name] = {
+            str(pk): names[1 if english else 0]
+            for pk, *names in model.objects.filter(pk__in=keys).values_list("pk", vi, en)
         }
     return {
         name: [

@@ -15,7 +15,7 @@ from typing import Protocol
 from django.db.models import QuerySet
 
 from accounts.models import User
-from facilities.models import Facility
+from facilities.models import Facility, Province, Specialty
 from network.models import Case
 
 
@@ -66,8 +66,12 @@ class CaseScope:
 
 @dataclass(frozen=True)
 class FacetValue:
+    """A facet value and its count; ``names`` (Vietnamese, English) when the backend read them
+    with the counts (``()``: no such row), None when they are still to be looked up."""
+
     value: str
     count: int
+    names: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -78,6 +82,13 @@ class Hits:
     total: int
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
 
+
+# Facets whose values are reference rows (keyed by primary key): model, Vietnamese and English
+# name fields.
+NAMED_FACETS: dict[str, tuple[type[Specialty] | type[Province], str, str]] = {
+    "specialty": (Specialty, "name_vi", "name_en"),
+    "province": (Province, "name", "name"),
+}
 
 # Facet names per kind (the GraphQL facet fields).
 DOCTOR_FACETS = ("specialty", "province", "tier", "verification_status")
