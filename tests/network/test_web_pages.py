@@ -177,6 +177,42 @@ def test_anonymous_visitors_see_no_network_menu(client):
     assert "js/notifications.js" not in body
 
 
+@pytest.mark.parametrize(
+    ("page", "sources"),
+    [
+        ("feed", ("Feed", "Post a case")),
+        ("case", ("Refer this case", "Close to new comments")),
+        ("new case", ("Post a case",)),
+        ("my cases", ("My cases",)),
+        ("profile", ("Edit your profile",)),
+        ("connections", ("Connections",)),
+        ("notifications", ("Notifications", "Notification settings")),
+    ],
+)
+def test_every_network_page_speaks_vietnamese_by_default(client, author, colleague, page, sources):
+    """Pages follow the browser's language, Vietnamese first: each of these reads its
+    translations, and none of the English it is written in."""
+    case = published_case(author)
+    url = {
+        "feed": FEED,
+        "case": case_url(case),
+        "new case": NEW_CASE,
+        "my cases": "/network/cases/mine/",
+        "profile": doctor_url(author),
+        "connections": CONNECTIONS,
+        "notifications": NOTIFICATIONS,
+    }[page]
+    client.force_login(author)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "vi"
+    body = text_of(client.get(url))
+    assert '<html lang="vi"' in body
+    with translation.override("vi"):
+        for source in sources:
+            translated = translation.gettext(source)
+            assert translated != source and translated in body, source
+            assert f">{source}<" not in body, source
+
+
 # --- Feed ------------------------------------------------------------------------------------------
 
 
