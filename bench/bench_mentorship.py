@@ -35,7 +35,7 @@ Targets (the issue's): at most 3 SQL queries per audit request, p95 at most 250 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
@@ -490,8 +490,10 @@ def _export_memory(ctx: BenchContext) -> None:
                 transaction.set_rollback(True)
 
     def stream() -> int:
-        response = export_response(auditor, NATIONAL, ExportView.MENTORS, today)
-        return sum(chunk.count(b"\n") for chunk in response.streaming_content) - 1  # the header
+        content = export_response(auditor, NATIONAL, ExportView.MENTORS, today).streaming_content
+        assert isinstance(content, Iterator)  # a WSGI response's: not asynchronous
+        lines: int = sum(chunk.count(b"\n") for chunk in content)
+        return lines - 1  # the header
 
     lines, streamed = peak(stream)
     rows, loaded = peak(lambda: len(list(iter_mentor_compliance(NATIONAL, today))))
