@@ -32,7 +32,8 @@ def consultant(db) -> User:
     return doctor_with_specialty(Tier.PROVINCIAL)
 
 
-def published_case(author: User, **extra: Any) -> Case:
+def draft_case(author: User, **extra: Any) -> Case:
+    """A valid case, not yet published (seen only by its author)."""
     values: dict[str, Any] = {
         "title": "Đau ngực kéo dài ở bệnh nhân đái tháo đường",
         "specialty_id": factories.specialty().pk,
@@ -43,8 +44,11 @@ def published_case(author: User, **extra: Any) -> Case:
         "icd10_codes": ["I20.0"],
     }
     values.update(extra)
-    case = create_case(author, **values)
-    return publish_case(author, case.pk)
+    return create_case(author, **values)
+
+
+def published_case(author: User, **extra: Any) -> Case:
+    return publish_case(author, draft_case(author, **extra).pk)
 
 
 @pytest.fixture

@@ -8,8 +8,12 @@ import json
 import pytest
 
 from facilities.models import Tier
+from network.services.cases import add_attachment
+from network.services.moderation import hide_case
+from tests import factories
 from tests.graphql import conftest as graphql_conftest
 from tests.graphql.conftest import data_of, gid
+from tests.network.test_cases_builders import moderator
 from tests.referrals.conftest import doctor_with_specialty, refer
 
 pytestmark = pytest.mark.django_db
@@ -194,3 +198,83 @@ def test_the_queue_joins_only_what_the_page_shows(graphql, requester, consultant
     ]
     assert page.count('"facilities_province"') >= 2
     assert nodes[0]["node"]["targetFacility"]["province"]["name"] == consultant.facility.province.name
+
+
+DETAILED_REQUEST = """
+mutation($case: ID!, $doctor: ID, $hours: Int, $codes: [String!]) {
+  requestReferral(caseId: $case, doctorId: $doctor, urgency: ROUTINE, question: "Xin ý kiến điều trị.",
+                  preferredResponseHours: $hours, icd10Codes: $codes) {
+    referral { id preferredResponseHours icd10Codes }
+    errors { field code message }
+  }
+}"""
+
+
+def detailed_request(graphql, case, consultant, **variables):
+    return data_of(
+        graphql(
+            DETAILED_REQUEST,
+            {"case": case_gid(case), "doctor": gid("Doctor", consultant.public_id), **variables},
+        )
+    )["requestReferral"]
+
+
+def test_the_preferred_response_time_and_codes_are_stored_and_returned(graphql, requester, consultant, case):
+    graphql.login(requester)
+    made = detailed_request(graphql, case, consultant, hours=24, codes=["i21.4", "E11"])
+    assert made["errors"] == []
+    assert made["referral"]["preferredResponseHours"] == 24
+    assert made["referral"]["icd10Codes"] == ["I21.4", "E11"]
+
+    graphql.login(consultant)
+    shown = data_of(
+        graphql(
+            "query($id: ID!) { node(id: $id) { ... on Referral { preferredResponseHours icd10Codes } } }",
+            {"id": made["referral"]["id"]},
+        )
+    )["node"]
+    assert shown == {"preferredResponseHours": 24, "icd10Codes": ["I21.4", "E11"]}
+
+
+def test_an_out_of_range_response_time_and_a_malformed_code_are_refused(graphql, requester, consultant, case):
+    graphql.login(requester)
+    refused = detailed_request(graphql, case, consultant, hours=0, codes=["I21.4", "đau ngực"])
+    assert refused["referral"] is None
+    assert {(e["field"], e["code"]) for e in refused["errors"]} == {
+        ("preferredResponseHours", "INVALID"),
+        ("icd10Codes", "INVALID"),
+    }
+
+
+ATTACHMENTS = """
+query($id: ID!) {
+  node(id: $id) { ... on Referral { case { title attachments { caption contentType url } } } }
+}"""
+
+
+def test_the_consultant_sees_the_cases_attachments_through_the_referral(
+    graphql, client, requester, consultant, case
+):
+    add_attachment(requester, case.pk, factories.pdf_file("dien-tim.pdf"), caption="Điện tim lúc vào viện")
+    referral = refer(requester, case, consultant)
+
+    graphql.login(consultant)
+    shown = data_of(graphql(ATTACHMENTS, {"id": gid("Referral", referral.public_id)}))["node"]["case"]
+    [attachment] = shown["attachments"]
+    assert (attachment["caption"], attachment["contentType"]) == ("Điện tim lúc vào viện", "application/pdf")
+    downloaded = client.get(attachment["url"])
+    assert downloaded.status_code == 200
+    assert b"".join(downloaded.streaming_content).startswith(b"%PDF-")
+
+
+def test_a_case_the_consultant_may_no_longer_open_hides_its_attachments(
+    graphql, client, requester, consultant, case
+):
+    attachment = add_attachment(requester, case.pk, factories.pdf_file("dien-tim.pdf"), caption="Điện tim")
+    referral = refer(requester, case, consultant)
+    hide_case(moderator(), case.pk, "Có tên bệnh nhân trong ảnh")
+
+    graphql.login(consultant)
+    shown = data_of(graphql(ATTACHMENTS, {"id": gid("Referral", referral.public_id)}))["node"]
+    assert shown == {"case": None}  # the referral still shows, its case and attachments do not
+    assert client.get(f"/network/attachments/{attachment.pk}/").status_code == 404

@@ -11,7 +11,7 @@ from facilities.models import Tier
 from mentorship.models import MentorshipActivity
 from network.models import Notification
 from referrals.errors import ReferralErrorCode
-from referrals.models import InformationRequest, Referral
+from referrals.models import ConsultationRecord, InformationRequest, Referral
 from referrals.services import referrals as services
 from referrals.services.referrals import TRANSITIONS, Action
 from tests import factories
@@ -224,3 +224,32 @@ def test_a_named_doctor_without_a_facility_any_more_can_still_accept(requester, 
 
     assert accepted.status == Referral.Status.ACCEPTED
     assert Referral.objects.get(pk=referral.pk).target_facility_id == went_to
+
+
+ANSWER = {
+    "assessment": "Hội chứng vành cấp không ST chênh lên, nguy cơ trung bình.",
+    "recommendation": "Aspirin, clopidogrel, statin liều cao.",
+    "follow_up_plan": "Tái khám sau 1 tuần.",
+}
+
+
+@pytest.mark.parametrize(
+    "field,name",
+    [("assessment", "assessment"), ("recommendation", "recommendation"), ("follow_up_plan", "followUpPlan")],
+)
+def test_an_answer_naming_the_patient_is_refused_with_its_spans(requester, consultant, case, field, name):
+    referral = advance(refer(requester, case, consultant), Status.IN_PROGRESS, requester, consultant)
+    answer = {**ANSWER, field: f"{ANSWER[field]} Gọi con bệnh nhân số 0912345678."}
+
+    with pytest.raises(ServiceError) as refused:
+        services.complete_referral(consultant, referral.public_id, transfer_advised=False, **answer)
+
+    [error] = refused.value.errors
+    assert (error.code, error.field) == ("PATIENT_IDENTIFIER", name)
+    assert [span.text for span in error.spans] == ["0912345678"]
+    unchanged = Referral.objects.get(pk=referral.pk)
+    assert unchanged.status == Status.IN_PROGRESS and unchanged.completed_at is None
+    assert (unchanged.assessment, unchanged.recommendation, unchanged.follow_up_plan) == ("", "", "")
+    assert not ConsultationRecord.objects.filter(referral=referral).exists()
+    assert not AuditEvent.objects.filter(action="referral.complete", target_id=str(referral.pk)).exists()
+    assert not Notification.objects.filter(referral=referral, kind="referral_completed").exists()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -12,9 +14,19 @@ from pypdf import PdfReader
 
 from audit.models import AuditEvent
 from referrals.models import ConsultationRecord, Referral
-from tests.referrals.conftest import advance, refer
+from referrals.services import referrals as services
+from tests.referrals.conftest import advance, complete, refer
 
 pytestmark = pytest.mark.django_db
+
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")  # the site's time zone: the record's times are local
+
+
+def text_of(stored: ConsultationRecord) -> str:
+    """The record's text, whitespace collapsed (PDF lines break anywhere)."""
+    with stored.file.open("rb") as pdf:
+        content = pdf.read()
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages).split())
 
 
 @pytest.fixture
@@ -92,3 +104,35 @@ def test_a_record_row_removed_behind_the_audit_log_is_reported(completed, capsys
     with pytest.raises(CommandError, match="1 of 1"):
         call_command("verify_consultation_records")
     assert f"referral {completed.pk}: missing" in capsys.readouterr().err
+
+
+def test_the_record_names_the_consultants_licence_and_the_times(requester, consultant, case):
+    requested = datetime(2025, 3, 4, 8, 15, tzinfo=HANOI)
+    referral = refer(requester, case, consultant, now=requested)
+    services.accept_referral(consultant, referral.public_id, now=datetime(2025, 3, 4, 9, 40, tzinfo=HANOI))
+    services.start_referral(consultant, referral.public_id, now=datetime(2025, 3, 4, 9, 41, tzinfo=HANOI))
+    completed = datetime(2025, 3, 5, 14, 5, tzinfo=HANOI)
+    referral = services.complete_referral(
+        consultant,
+        referral.public_id,
+        assessment="Hội chứng vành cấp không ST chênh lên.",
+        recommendation="Điều trị nội khoa tối ưu.",
+        transfer_advised=False,
+        follow_up_plan="Tái khám sau 1 tuần.",
+        now=completed,
+    )
+
+    flat = text_of(ConsultationRecord.objects.get(referral=referral))
+    assert consultant.licence_submissions.get().licence_number in flat
+    assert requester.licence_submissions.get().licence_number in flat
+    requested_accepted_completed = ("04/03/2025 08:15", "04/03/2025 09:40", "05/03/2025 14:05")
+    for moment in requested_accepted_completed:
+        assert moment in flat, moment
+
+
+def test_the_record_shows_the_times_in_the_sites_time_zone(requester, consultant, case):
+    """A moment stored in UTC is printed as the clock in Việt Nam read it (UTC+7)."""
+    referral = refer(requester, case, consultant, now=datetime(2025, 6, 30, 20, 30, tzinfo=UTC))
+    referral = complete(consultant, advance(referral, Referral.Status.IN_PROGRESS, requester, consultant))
+
+    assert "01/07/2025 03:30" in text_of(ConsultationRecord.objects.get(referral=referral))

@@ -110,3 +110,37 @@ def test_the_case_page_offers_its_author_a_referral(client, requester, case):
     assert f'<option value="{case.pk}" selected>' in new  # the form starts from that case
     colleague = signed_in(client, factories.doctor())
     assert link not in colleague.get(f"/network/cases/{case.public_id}/").content.decode()
+
+
+def test_the_form_refuses_a_response_time_out_of_range_and_a_malformed_code(
+    client, requester, consultant, case
+):
+    signed_in(client, requester)
+    page = client.post(
+        "/referrals/new/",
+        {
+            "case": case.pk,
+            "urgency": "routine",
+            "question": "Xin ý kiến điều trị.",
+            "icd10_codes": "I21.4, đau ngực",
+            "preferred_response_hours": "0",
+            "facility": consultant.facility_id,
+        },
+    ).content.decode()
+    assert "Between 1 and 720 hours." in page
+    assert "Not ICD-10 codes: ĐAU NGỰC" in page
+    assert not Referral.objects.exists()
+
+    client.post(
+        "/referrals/new/",
+        {
+            "case": case.pk,
+            "urgency": "routine",
+            "question": "Xin ý kiến điều trị.",
+            "icd10_codes": "i21.4, E11",
+            "preferred_response_hours": "36",
+            "facility": consultant.facility_id,
+        },
+    )
+    sent = Referral.objects.get()
+    assert (sent.icd10_codes, sent.preferred_response_hours) == (["I21.4", "E11"], 36)
