@@ -396,6 +396,7 @@ class NotificationKind(models.TextChoices):
     REFERRAL_COMPLETED = "referral_completed", _("Referral answered")
     REFERRAL_CANCELLED = "referral_cancelled", _("Referral cancelled")
     REFERRAL_ESCALATED = "referral_escalated", _("Referral escalated")
+    REFERRAL_ANSWER_OVERDUE = "referral_answer_overdue", _("Referral answer overdue")
 
 
 # Room for the longest kind ("referral_information_requested").

@@ -128,6 +128,9 @@ class Referral(models.Model):
     escalation_level = models.PositiveSmallIntegerField(default=0)
     escalated_at = models.DateTimeField(null=True, blank=True)
     next_escalation_at = models.DateTimeField(null=True, blank=True)
+    # An accepted referral still unanswered at its completion due time: when both doctors were
+    # told (once; it stays with its consultant).
+    completion_reminded_at = models.DateTimeField(null=True, blank=True)
     # The structured answer (required to complete).
     assessment = models.TextField(max_length=8000, blank=True)
     recommendation = models.TextField(max_length=8000, blank=True)
@@ -170,6 +173,13 @@ class Referral(models.Model):
                 fields=["next_escalation_at"],
                 condition=Q(status="requested"),
                 name="referrals_escalation_idx",
+            ),
+            models.Index(
+                fields=["completion_due_at"],
+                condition=Q(
+                    status__in=["accepted", "in-progress", "on-hold"], completion_reminded_at__isnull=True
+                ),
+                name="referrals_answer_overdue_idx",
             ),
             models.Index(fields=["requester", "-created_at"]),
             models.Index(fields=["consultant", "-created_at"]),

@@ -77,6 +77,7 @@ def detail(request: HttpRequest, doctor: User, referral_id: uuid.UUID) -> HttpRe
         "referral": referral,
         "actions": {action.value for action in services.actions_for(doctor, referral)},
         "overdue": selectors.response_overdue(referral),
+        "completion_overdue": selectors.completion_overdue(referral),
         "is_participant": doctor.pk in {referral.requester_id, referral.consultant_id},
     }
     return render(request, "referrals/detail.html", context)

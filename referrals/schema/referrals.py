@@ -120,6 +120,9 @@ class Referral(ModelNode):
     recommendation = graphene.String(resolver=_blank_to_none("recommendation"))
     follow_up_plan = graphene.String(resolver=_blank_to_none("follow_up_plan"))
     response_overdue = graphene.Boolean(required=True, description="Unanswered past its response due time.")
+    completion_overdue = graphene.Boolean(
+        required=True, description="Accepted but still without its answer past its completion due time."
+    )
     information_requests = graphene.List(graphene.NonNull(InformationRequest), required=True)
     record = graphene.Field(ConsultationRecord, description="Once completed.")
     fhir = graphene.JSONString(
@@ -175,6 +178,10 @@ class Referral(ModelNode):
     @staticmethod
     def resolve_response_overdue(root: referral_models.Referral, info: GraphQLResolveInfo) -> bool:
         return selectors.response_overdue(root)
+
+    @staticmethod
+    def resolve_completion_overdue(root: referral_models.Referral, info: GraphQLResolveInfo) -> bool:
+        return selectors.completion_overdue(root)
 
     @staticmethod
     def resolve_information_requests(root: referral_models.Referral, info: GraphQLResolveInfo) -> Any:

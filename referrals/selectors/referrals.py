@@ -138,6 +138,15 @@ def response_overdue(referral: Referral, now: datetime | None = None) -> bool:
     return referral.status == Referral.Status.REQUESTED and referral.response_due_at < (now or timezone.now())
 
 
+# Accepted and not yet answered: the consultant has it in hand.
+BEING_ANSWERED = (Referral.Status.ACCEPTED, Referral.Status.IN_PROGRESS, Referral.Status.ON_HOLD)
+
+
+def completion_overdue(referral: Referral, now: datetime | None = None) -> bool:
+    """Accepted but still without its answer after its completion due time."""
+    return referral.status in BEING_ANSWERED and referral.completion_due_at < (now or timezone.now())
+
+
 def record_of(viewer: Viewer, public_id: uuid.UUID) -> ConsultationRecord | None:
     """The consultation record of a referral, for its requester and consultant only."""
     if not is_verified_doctor(viewer):

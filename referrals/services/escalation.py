@@ -8,6 +8,10 @@ next; the response deadline itself never moves, so the figures still count the d
 requester, the doctor it leaves and the doctors it reaches are alerted; every step is audited
 (``referral.escalated``). Idempotent: a step moves ``next_escalation_at`` past ``now``, and rows
 are taken under ``FOR UPDATE SKIP LOCKED``, so overlapping runs never escalate twice.
+
+An accepted referral still without its answer at its completion due time is not moved (its
+consultant has the patient's details in hand, and may be waiting on the requester): the
+consultant and the requester are told once, and it is audited (``referral.completion_overdue``).
 """
 
 from __future__ import annotations
@@ -141,3 +145,40 @@ def escalate_overdue(*, now: datetime | None = None) -> EscalationRun:
                 else:
                     exhausted += 1
     return EscalationRun(escalated=escalated, exhausted=exhausted)
+
+
+def remind_overdue_answers(*, now: datetime | None = None) -> int:
+    """Tell both doctors of each accepted referral past its completion due time, once; returns
+    how many referrals were."""
+    now = now or timezone.now()
+    reminded = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Referral.objects.select_for_update(of=("self",), skip_locked=True)
+                .filter(
+                    status__in=selectors.BEING_ANSWERED,
+                    completion_due_at__lte=now,
+                    completion_reminded_at__isnull=True,
+                )
+                .select_related("requester", "consultant")
+                .order_by("completion_due_at", "id")[:BATCH]
+            )
+            if not due:
+                return reminded
+            for referral in due:
+                referral.completion_reminded_at = now
+                referral.save(update_fields=["completion_reminded_at"])
+                record(
+                    "referral.completion_overdue",
+                    actor=None,
+                    target=referral,
+                    details={"status": referral.status, "due": referral.completion_due_at.isoformat()},
+                )
+                alert(
+                    [referral.consultant, referral.requester],
+                    referral,
+                    NotificationKind.REFERRAL_ANSWER_OVERDUE,
+                    _("A referral's answer is overdue"),
+                )
+            reminded += len(due)

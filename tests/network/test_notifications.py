@@ -223,6 +223,7 @@ def one_of_each_kind(viewer: User, peer: User) -> dict[str, Notification]:
         (NotificationKind.REFERRAL_COMPLETED, "Trần Minh đã trả lời yêu cầu chuyển tuyến của bạn"),
         (NotificationKind.REFERRAL_CANCELLED, "Trần Minh đã hủy một yêu cầu chuyển tuyến"),
         (NotificationKind.REFERRAL_ESCALATED, "Một yêu cầu chuyển tuyến quá hạn đã được chuyển cấp"),
+        (NotificationKind.REFERRAL_ANSWER_OVERDUE, "Câu trả lời cho một yêu cầu chuyển tuyến đã quá hạn"),
     ):
         sent[kind] = notify(viewer, kind, title, referral_id=referral.pk)
     assert all(sent.values()), sent

@@ -12,10 +12,11 @@ from audit.models import AuditEvent
 from facilities.models import Tier
 from network.models import Notification, NotificationKind
 from referrals.models import Referral
-from referrals.services.escalation import escalate_overdue
+from referrals.selectors.referrals import completion_overdue
+from referrals.services.escalation import escalate_overdue, remind_overdue_answers
 from referrals.services.referrals import accept_referral
 from tests import factories
-from tests.referrals.conftest import doctor_with_specialty, refer
+from tests.referrals.conftest import advance, doctor_with_specialty, refer
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +122,50 @@ def test_a_named_doctors_facility_without_that_specialty_is_skipped(requester, c
 
     referral.refresh_from_db()
     assert referral.target_doctor is None and referral.target_facility == central.facility
+
+
+# --- An overdue answer --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "status", [Referral.Status.ACCEPTED, Referral.Status.IN_PROGRESS, Referral.Status.ON_HOLD]
+)
+def test_an_overdue_answer_is_told_to_both_doctors_once_and_stays_with_its_consultant(
+    requester, consultant, case, status
+):
+    referral = advance(refer(requester, case, consultant), status, requester, consultant)
+    due = referral.completion_due_at
+
+    assert remind_overdue_answers(now=due - timedelta(minutes=1)) == 0
+    assert not completion_overdue(referral, now=due - timedelta(minutes=1))
+    assert remind_overdue_answers(now=due) == 1
+    # Once: later runs do nothing more.
+    assert remind_overdue_answers(now=due + timedelta(days=3)) == 0
+
+    referral.refresh_from_db()
+    assert completion_overdue(referral, now=due + timedelta(seconds=1))
+    assert (referral.status, referral.consultant, referral.escalation_level) == (status, consultant, 0)
+    assert referral.completion_reminded_at == due
+    told = Notification.objects.filter(referral=referral, kind=NotificationKind.REFERRAL_ANSWER_OVERDUE)
+    assert sorted(told.values_list("recipient_id", flat=True)) == sorted([requester.pk, consultant.pk])
+    event = AuditEvent.objects.get(action="referral.completion_overdue")
+    assert event.details["status"] == status
+
+
+def test_only_an_accepted_unanswered_referral_is_reminded(requester, consultant, case):
+    waiting = refer(requester, case, consultant)  # escalation's business, not this
+    answered = advance(refer(requester, case, consultant), Referral.Status.COMPLETED, requester, consultant)
+    cancelled = advance(refer(requester, case, consultant), Referral.Status.CANCELLED, requester, consultant)
+    later = max(r.completion_due_at for r in (waiting, answered, cancelled)) + timedelta(hours=1)
+
+    assert remind_overdue_answers(now=later) == 0
+    assert not any(completion_overdue(r, now=later) for r in (waiting, answered, cancelled))
+    assert not Notification.objects.filter(kind=NotificationKind.REFERRAL_ANSWER_OVERDUE).exists()
+
+
+def test_the_command_reminds_overdue_answers_too(requester, consultant, case, capsys):
+    referral = advance(refer(requester, case, consultant), Referral.Status.IN_PROGRESS, requester, consultant)
+    call_command("escalate_referrals", now=referral.completion_due_at.isoformat())
+    assert "1 with an overdue answer reminded" in capsys.readouterr().out
+    referral.refresh_from_db()
+    assert referral.completion_reminded_at == referral.completion_due_at

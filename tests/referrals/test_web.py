@@ -3,11 +3,14 @@ buttons, close it with an outcome; strangers get 404s; refusals are shown, nothi
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from referrals.models import Referral
 from tests import factories
-from tests.referrals.conftest import refer
+from tests.referrals.conftest import advance, refer
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +147,15 @@ def test_the_form_refuses_a_response_time_out_of_range_and_a_malformed_code(
     )
     sent = Referral.objects.get()
     assert (sent.icd10_codes, sent.preferred_response_hours) == (["I21.4", "E11"], 36)
+
+
+def test_the_page_marks_an_overdue_answer(client, requester, consultant, case):
+    referral = advance(refer(requester, case, consultant), Referral.Status.IN_PROGRESS, requester, consultant)
+    url = f"/referrals/{referral.public_id}/"
+    page = signed_in(client, consultant).get(url).content.decode()
+    assert 'id="completion-due"' in page and "overdue" not in page
+
+    Referral.objects.filter(pk=referral.pk).update(completion_due_at=timezone.now() - timedelta(minutes=1))
+    page = client.get(url).content.decode()
+    due = page[page.index('id="completion-due"') :].split("</p>")[0]
+    assert "(overdue)" in due
