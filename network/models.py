@@ -198,6 +198,13 @@ class Case(models.Model):
             ),
             models.Index(fields=["author", "-published_at"]),
             models.Index(fields=["specialty", "-published_at"]),
+            # What the visibility rule and search's filters read of a case found by id: a search
+            # probes thousands of matches, from this index alone (no heap visit).
+            models.Index(
+                fields=["id"],
+                include=["deleted_at", "hidden_at", "author", "published_at", "visibility", "specialty", "status"],
+                name="network_case_visibility_idx",
+            ),
         ]
 
     def __str__(self) -> str:
