@@ -4,11 +4,12 @@ the services enforce (mutual connections, visibility, one level of replies), de-
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
 from django.db import connection
 from django.db.models import Count, F, Q
+from django.utils import timezone
 
 from accounts.management.seeding import country, network
 from accounts.models import User, VerificationStatus
@@ -124,6 +125,9 @@ def test_cases_are_published_de_identified_and_mostly_for_the_whole_network():
     assert not cases.filter(published_at__isnull=True).exists()
     assert set(cases.values_list("author", flat=True)) <= members()
     assert not cases.filter(published_at__lt=F("author__date_joined")).exists()
+    # Published before the data set's last instant, not piled up on it (they would top every feed).
+    last_instant = timezone.make_aware(datetime.combine(AS_OF, time.min))  # the seed's "now"
+    assert not cases.filter(published_at__gte=last_instant).exists()
     by_visibility = dict(cases.values_list("visibility").annotate(n=Count("pk")))
     assert by_visibility[Case.Visibility.NETWORK] > 0.75 * cases.count()
     assert by_visibility[Case.Visibility.CONNECTIONS] > 0 and by_visibility[Case.Visibility.NAMED] > 0

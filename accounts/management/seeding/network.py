@@ -54,6 +54,7 @@ VISIBILITY_MIX = {
     Case.Visibility.NAMED: 0.04,
 }
 HISTORY_DAYS = 730  # cases span the two years before the data set's day
+FIRST_CASE_AFTER = timedelta(days=3)  # a new member's first case comes some days after joining
 DELETED_SHARE, HIDDEN_SHARE = 0.002, 0.001
 ANSWERED_SHARE, CLOSED_SHARE = 0.30, 0.10
 REPLY_SHARE = 0.30  # of comments after the first
@@ -1022,8 +1023,15 @@ class _CasePlan:
             pk: [s for s in SCENARIOS if code in s.specialties] for pk, code in codes.items()
         }
         self.general = [s for s in SCENARIOS if "internal-medicine" in s.specialties]
-        # Few doctors post a lot, most rarely (Pareto-distributed activity).
-        self.activity = list(accumulate(rng.paretovariate(1.6) for _ in range(len(members))))
+        # Few doctors post a lot, most rarely (Pareto-distributed activity); those who joined in
+        # the last days have not posted yet (their cases would all pile up at the data set's
+        # last instant, with no discussion yet, at the top of every feed).
+        self.activity = list(
+            accumulate(
+                rng.paretovariate(1.6) * (members.joined[index] + FIRST_CASE_AFTER < end)
+                for index in range(len(members))
+            )
+        )
         self.visibilities = [str(v) for v in VISIBILITY_MIX]
         self.visibility_weights = list(accumulate(VISIBILITY_MIX.values()))
 
@@ -1052,7 +1060,7 @@ class _CasePlan:
             rng, rng.choice(self.scenarios.get(specialty) or self.general), members.tier[author]
         )
         published_at = _spread(
-            rng, max(self.history_start, members.joined[author] + timedelta(days=3)), self.end
+            rng, max(self.history_start, members.joined[author] + FIRST_CASE_AFTER), self.end
         )
         visibility = self.visibilities[_pick(rng, self.visibility_weights)]
         peers = members.peers[author]
