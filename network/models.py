@@ -202,7 +202,15 @@ class Case(models.Model):
             # probes thousands of matches, from this index alone (no heap visit).
             models.Index(
                 fields=["id"],
-                include=["deleted_at", "hidden_at", "author", "published_at", "visibility", "specialty", "status"],
+                include=[
+                    "deleted_at",
+                    "hidden_at",
+                    "author",
+                    "published_at",
+                    "visibility",
+                    "specialty",
+                    "status",
+                ],
                 name="network_case_visibility_idx",
             ),
         ]

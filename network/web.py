@@ -62,7 +62,7 @@ from network.selectors.connections import (
     mutual_connections,
     outgoing_requests,
 )
-from network.selectors.feed import FeedPosition, feed_page
+from network.selectors.feed import FeedPosition, feed_cards
 from network.selectors.mentions import mentionable_doctors
 from network.selectors.moderation import moderation_queue
 from network.selectors.notifications import notification_preferences, notifications_of, unread_count
@@ -275,7 +275,7 @@ def feed(request: HttpRequest, doctor: User) -> HttpResponse:
         except ValueError:
             raise Http404 from None
     # One case more than shown tells whether an older page exists (as GraphQL's feed does).
-    cases = list(with_card_data(feed_page(doctor, first=FEED_PAGE_SIZE + 1, after=position), doctor))
+    cases = feed_cards(doctor, first=FEED_PAGE_SIZE + 1, after=position)
     shown = cases[:FEED_PAGE_SIZE]
     older = FeedPosition.of(shown[-1]).cursor if len(cases) > FEED_PAGE_SIZE else None
     return render(

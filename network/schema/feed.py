@@ -18,8 +18,7 @@ from api.permissions import verified_doctor_required
 from api.relay import page_size_problem, selected_fields
 from common.errors import CommonErrorCode, ServiceError
 from network.schema.cases import Case
-from network.selectors.cases import with_card_data
-from network.selectors.feed import FeedPosition, feed_page
+from network.selectors.feed import FeedPosition, feed_cards
 
 
 class FeedConnection(relay.Connection):
@@ -58,13 +57,13 @@ class FeedQuery(graphene.ObjectType):
         # One case more than asked tells whether another page follows. Cards load attachments
         # and accepted answers only for a document that shows them (the home screen does not).
         shown = selected_fields(info, "edges", "node")
-        cards = with_card_data(
-            feed_page(doctor, first=first + 1, after=position),
+        cases = feed_cards(
             doctor,
+            first=first + 1,
+            after=position,
             attachments="attachments" in shown,
             accepted_answer="acceptedAnswer" in shown,
         )
-        cases = list(cards)
         page = cases[:first]
         edges = [FeedConnection.Edge(node=case, cursor=FeedPosition.of(case).cursor) for case in page]
         return FeedConnection(

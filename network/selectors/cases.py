@@ -7,9 +7,26 @@ decides whether a case may be seen.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.expressions import Window
 from django.db.models.functions import Coalesce, RowNumber
 
@@ -31,6 +48,11 @@ def cases_visible_to(viewer: Viewer) -> QuerySet[Case]:
     Only verified doctors see cases. A doctor sees their own live cases and drafts, and other
     doctors' live cases whose visibility admits them (the whole network; connections of the
     author; the named audience), never a case of someone they blocked or who blocked them.
+
+    For every verified doctor the rule compiles to the same SQL and parameters but for the
+    doctor's id: the feed compiles it once and binds each viewer's id into it
+    (``feed._PageTemplate``). Keep it so: no branch on other attributes of the viewer, and
+    conditions on the date through the database's clock (``Now()``), not a Python value.
     """
     if not is_verified_doctor(viewer):
         return Case.objects.none()
@@ -56,8 +78,9 @@ def can_see_case(viewer: Viewer, case_id: int) -> bool:
 # A comment neither deleted by its author nor hidden by a moderator.
 LIVE_COMMENT = Q(deleted_at__isnull=True, hidden_at__isnull=True)
 
-# How many top-level comments a case card shows.
+# How many top-level comments a case card shows, and which first.
 CARD_COMMENTS = 3
+CARD_COMMENT_ORDER = ("created_at", "id")
 
 # What a doctor card (GraphQL ``Doctor``) reads of an author: joined, or prefetched.
 _PROFILE_JOINS = ("facility__province", "facility__commune")
@@ -96,7 +119,12 @@ def live_replies_prefetch(viewer: Viewer) -> Prefetch:
 
 
 def with_card_data(
-    cases: QuerySet[Case], viewer: Viewer, *, attachments: bool = True, accepted_answer: bool = True
+    cases: QuerySet[Case],
+    viewer: Viewer,
+    *,
+    attachments: bool = True,
+    accepted_answer: bool = True,
+    first_comments: bool = True,
 ) -> QuerySet[Case]:
     """Cases with everything a case card or the case page shows, in a fixed number of queries.
 
@@ -108,14 +136,9 @@ def with_card_data(
 
     A caller that knows its screen shows no attachments or no accepted answer (a GraphQL
     document that does not ask for them) passes False to skip loading them: read anyway, they
-    would cost a query per case.
+    would cost a query per case. A caller that passes ``first_comments=False`` loads them with
+    :func:`load_first_comments` once it holds the cases.
     """
-    ranked = with_comment_data(Comment.objects.filter(LIVE_COMMENT, parent__isnull=True), viewer).annotate(
-        card_rank=Window(
-            RowNumber(), partition_by=F("case_id"), order_by=(F("created_at").asc(), F("id").asc())
-        )
-    )
-    first_comments = ranked.filter(card_rank__lte=CARD_COMMENTS).order_by("created_at", "id")
     prefetches: list[str | Prefetch] = ["author__specialties"]
     if attachments:
         prefetches.append("attachments")
@@ -123,7 +146,8 @@ def with_card_data(
         prefetches.append(
             Prefetch("accepted_answer", queryset=with_comment_data(Comment.objects.all(), viewer))
         )
-    prefetches.append(Prefetch("comments", queryset=first_comments, to_attr="first_comments"))
+    if first_comments:
+        prefetches.append(_first_comments(viewer))
     return (
         cases.select_related("author", *_author_joins("author"), "specialty")
         .prefetch_related(*prefetches)
@@ -131,6 +155,47 @@ def with_card_data(
             comment_count=_count_of(Comment.objects.filter(LIVE_COMMENT, case_id=OuterRef("pk")), "case_id")
         )
     )
+
+
+def load_first_comments(cases: Sequence[Case], viewer: Viewer) -> None:
+    """Set ``first_comments`` (as :func:`with_card_data` prefetches it) on cases loaded with
+    ``first_comments=False``: one query for the cases that have live comments, none if no case
+    has any (their ``comment_count`` says so already: often the case for the newest cases)."""
+    commented: list[Case] = []
+    for case in cases:
+        if comment_count_of(case):
+            commented.append(case)
+        else:
+            case.first_comments = []  # type: ignore[attr-defined]
+    if not commented:  # building the query costs about what the cards' own does: not for nothing
+        return
+    # The cases being known, each one's first comments are read by a walk of its comment index
+    # (a lateral join): CARD_COMMENTS rows a case, where the window ranks all of its comments.
+    walk = _card_comments().filter(case_id=OuterRef("pk")).order_by(*CARD_COMMENT_ORDER).values("pk")
+    firsts = Case.objects.filter(pk__in=[case.pk for case in commented]).values(
+        comment_id=Func(
+            ArraySubquery(walk[:CARD_COMMENTS]), function="unnest", output_field=BigIntegerField()
+        )
+    )
+    comments = with_comment_data(Comment.objects.filter(pk__in=firsts), viewer).order_by(*CARD_COMMENT_ORDER)
+    prefetch_related_objects(commented, Prefetch("comments", queryset=comments, to_attr="first_comments"))
+
+
+def _card_comments() -> QuerySet[Comment]:
+    """The comments a card may show: live, top-level (first :data:`CARD_COMMENTS` of them in
+    :data:`CARD_COMMENT_ORDER`)."""
+    return Comment.objects.filter(LIVE_COMMENT, parent__isnull=True)
+
+
+def _first_comments(viewer: Viewer) -> Prefetch:
+    # Built before the cases are read: ranks the comments of whichever cases Django prefetches for.
+    ranked = with_comment_data(_card_comments(), viewer).annotate(
+        card_rank=Window(
+            RowNumber(), partition_by=F("case_id"), order_by=[F(field).asc() for field in CARD_COMMENT_ORDER]
+        )
+    )
+    first_comments = ranked.filter(card_rank__lte=CARD_COMMENTS).order_by(*CARD_COMMENT_ORDER)
+    return Prefetch("comments", queryset=first_comments, to_attr="first_comments")
 
 
 def visible_case(viewer: Viewer, case_id: int) -> Case | None:
@@ -160,8 +225,8 @@ def first_comments_of(case: Case, viewer: Viewer) -> list[Comment]:
     prefetched: list[Comment] | None = getattr(case, "first_comments", None)
     if prefetched is not None:
         return prefetched
-    top_level = Comment.objects.filter(LIVE_COMMENT, case_id=case.pk, parent__isnull=True)
-    return list(with_comment_data(top_level, viewer).order_by("created_at", "id")[:CARD_COMMENTS])
+    top_level = _card_comments().filter(case_id=case.pk)
+    return list(with_comment_data(top_level, viewer).order_by(*CARD_COMMENT_ORDER)[:CARD_COMMENTS])
 
 
 def attachment_visible_to(viewer: Viewer, attachment_id: int) -> CaseAttachment | None:
