@@ -4,17 +4,20 @@ refusals as data with stable codes; visibility; query counts at two page sizes."
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from facilities.models import Tier
 from network.services.cases import add_attachment
 from network.services.moderation import hide_case
+from referrals.models import Referral
 from tests import factories
 from tests.graphql import conftest as graphql_conftest
 from tests.graphql.conftest import data_of, gid
 from tests.network.test_cases_builders import moderator
-from tests.referrals.conftest import doctor_with_specialty, refer
+from tests.referrals.conftest import advance, doctor_with_specialty, refer
 
 pytestmark = pytest.mark.django_db
 graphql = graphql_conftest.graphql
@@ -278,3 +281,19 @@ def test_a_case_the_consultant_may_no_longer_open_hides_its_attachments(
     shown = data_of(graphql(ATTACHMENTS, {"id": gid("Referral", referral.public_id)}))["node"]
     assert shown == {"case": None}  # the referral still shows, its case and attachments do not
     assert client.get(f"/network/attachments/{attachment.pk}/").status_code == 404
+
+
+def test_an_overdue_answer_is_flagged(graphql, requester, consultant, case):
+    referral = advance(refer(requester, case, consultant), Referral.Status.IN_PROGRESS, requester, consultant)
+    query = "query($id: ID!) { node(id: $id) { ... on Referral { responseOverdue completionOverdue } } }"
+    node = gid("Referral", referral.public_id)
+    graphql.login(requester)
+    assert data_of(graphql(query, {"id": node}))["node"] == {
+        "responseOverdue": False,
+        "completionOverdue": False,
+    }
+    Referral.objects.filter(pk=referral.pk).update(completion_due_at=timezone.now() - timedelta(minutes=1))
+    assert data_of(graphql(query, {"id": node}))["node"] == {
+        "responseOverdue": False,
+        "completionOverdue": True,
+    }
