@@ -86,18 +86,6 @@ def graphql_ids(graphql, viewer: User, first: int = 50) -> list[str]:
 
 
 @pytest.fixture
-def viewer() -> User:
-    return factories.doctor()
-
-
-@pytest.fixture
-def peer(viewer: User) -> User:
-    doctor = factories.doctor()
-    connect(viewer, doctor)
-    return doctor
-
-
-@pytest.fixture
 def stranger() -> User:
     return factories.doctor()
 

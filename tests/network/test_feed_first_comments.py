@@ -15,10 +15,9 @@ from accounts.models import User
 from network.models import Case, Comment, HelpfulReaction
 from network.selectors.cases import first_comments_of, with_card_data
 from network.selectors.feed import feed_cards
-from tests import factories
 from tests.graphql import conftest as graphql_conftest
 from tests.graphql.conftest import data_of
-from tests.network.test_cases_builders import comment_on, connect, published_case
+from tests.network.test_cases_builders import comment_on, published_case
 
 pytestmark = pytest.mark.django_db
 
@@ -27,18 +26,6 @@ graphql = graphql_conftest.graphql
 FEED = """query ($first: Int!) { feed(first: $first) { edges { node {
     id commentCount firstComments { id body helpfulCount author { fullName } }
 } } } }"""
-
-
-@pytest.fixture
-def viewer() -> User:
-    return factories.doctor()
-
-
-@pytest.fixture
-def peer(viewer: User) -> User:
-    doctor = factories.doctor()
-    connect(viewer, doctor)
-    return doctor
 
 
 def post(author: User, minutes_ago: int) -> Case:
