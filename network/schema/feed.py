@@ -54,15 +54,18 @@ class FeedQuery(graphene.ObjectType):
                 position = FeedPosition.from_cursor(after)
             except ValueError:
                 raise ServiceError(CommonErrorCode.INVALID, _("Not a feed cursor."), "after") from None
-        # One case more than asked tells whether another page follows. Cards load attachments
-        # and accepted answers only for a document that shows them (the home screen does not).
+        # One case more than asked tells whether another page follows. Cards load attachments,
+        # accepted answers and the profiles of comments' authors only for a document that shows
+        # them (the home screen does not).
         shown = selected_fields(info, "edges", "node")
+        comment_author = selected_fields(info, "edges", "node", "firstComments", "author")
         cases = feed_cards(
             doctor,
             first=first + 1,
             after=position,
             attachments="attachments" in shown,
             accepted_answer="acceptedAnswer" in shown,
+            comment_author_profile=bool(comment_author & {"facility", "specialties"}),
         )
         page = cases[:first]
         edges = [FeedConnection.Edge(node=case, cursor=FeedPosition.of(case).cursor) for case in page]

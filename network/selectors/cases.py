@@ -96,19 +96,24 @@ def _count_of(rows: QuerySet, key: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def with_comment_data(comments: QuerySet[Comment], viewer: Viewer) -> QuerySet[Comment]:
+def with_comment_data(
+    comments: QuerySet[Comment], viewer: Viewer, *, author_profile: bool = True
+) -> QuerySet[Comment]:
     """Comments with what a comment shows: the author's card, ``helpful_count`` and
-    ``viewer_found_helpful``."""
+    ``viewer_found_helpful``. Without ``author_profile`` the author comes without facility
+    and specialties (a screen that shows neither: a query and three joins fewer)."""
     viewer_id = viewer.pk if isinstance(viewer, User) else None
-    return (
-        comments.select_related("author", *_author_joins("author"))
-        .prefetch_related("author__specialties")
-        .annotate(
-            helpful_count=_count_of(HelpfulReaction.objects.filter(comment_id=OuterRef("pk")), "comment_id"),
-            viewer_found_helpful=Exists(
-                HelpfulReaction.objects.filter(comment_id=OuterRef("pk"), doctor_id=viewer_id)
-            ),
+    if author_profile:
+        comments = comments.select_related("author", *_author_joins("author")).prefetch_related(
+            "author__specialties"
         )
+    else:
+        comments = comments.select_related("author")
+    return comments.annotate(
+        helpful_count=_count_of(HelpfulReaction.objects.filter(comment_id=OuterRef("pk")), "comment_id"),
+        viewer_found_helpful=Exists(
+            HelpfulReaction.objects.filter(comment_id=OuterRef("pk"), doctor_id=viewer_id)
+        ),
     )
 
 
@@ -157,10 +162,11 @@ def with_card_data(
     )
 
 
-def load_first_comments(cases: Sequence[Case], viewer: Viewer) -> None:
+def load_first_comments(cases: Sequence[Case], viewer: Viewer, *, author_profile: bool = True) -> None:
     """Set ``first_comments`` (as :func:`with_card_data` prefetches it) on cases loaded with
     ``first_comments=False``: one query for the cases that have live comments, none if no case
-    has any (their ``comment_count`` says so already: often the case for the newest cases)."""
+    has any (their ``comment_count`` says so already: often the case for the newest cases).
+    ``author_profile`` as for :func:`with_comment_data`."""
     commented: list[Case] = []
     for case in cases:
         if comment_count_of(case):
@@ -177,7 +183,9 @@ def load_first_comments(cases: Sequence[Case], viewer: Viewer) -> None:
             ArraySubquery(walk[:CARD_COMMENTS]), function="unnest", output_field=BigIntegerField()
         )
     )
-    comments = with_comment_data(Comment.objects.filter(pk__in=firsts), viewer).order_by(*CARD_COMMENT_ORDER)
+    comments = with_comment_data(
+        Comment.objects.filter(pk__in=firsts), viewer, author_profile=author_profile
+    ).order_by(*CARD_COMMENT_ORDER)
     prefetch_related_objects(commented, Prefetch("comments", queryset=comments, to_attr="first_comments"))
 
 

@@ -133,11 +133,13 @@ def feed_cards(
     after: FeedPosition | None = None,
     attachments: bool = True,
     accepted_answer: bool = True,
+    comment_author_profile: bool = True,
 ) -> list[Case]:
     """:func:`feed_page` as cards (``with_card_data``, options passed on).
 
     First comments are loaded once the page is known, for its cases that have comments only: a
-    page of new cases nobody has answered yet (the top of a feed, often) reads none."""
+    page of new cases nobody has answered yet (the top of a feed, often) reads none; their
+    authors without facility and specialties unless ``comment_author_profile``."""
     cards = with_card_data(
         feed_page(viewer, first=first, after=after),
         viewer,
@@ -146,7 +148,7 @@ def feed_cards(
         first_comments=False,
     )
     cases = list(cards)
-    load_first_comments(cases, viewer)
+    load_first_comments(cases, viewer, author_profile=comment_author_profile)
     return cases
 
 

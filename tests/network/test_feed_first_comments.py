@@ -15,6 +15,7 @@ from accounts.models import User
 from network.models import Case, Comment, HelpfulReaction
 from network.selectors.cases import first_comments_of, with_card_data
 from network.selectors.feed import feed_cards
+from tests import factories
 from tests.graphql import conftest as graphql_conftest
 from tests.graphql.conftest import data_of
 from tests.network.test_cases_builders import comment_on, published_case
@@ -87,3 +88,29 @@ def test_a_page_with_comments_reads_them_once(graphql, viewer, peer):
     assert [len(card["firstComments"]) for card in cards] == [0, 3, 3, 3]
     assert [card["commentCount"] for card in cards] == [0, 4, 4, 4]
     assert comments_queries(captured) == 2  # the counts, then the first comments
+
+
+def test_comment_authors_come_with_their_profile_only_when_asked(graphql, viewer, peer):
+    """The home screen shows a comment's author by name: their facility and specialties are
+    read only for a document that asks for them, and then for every comment at once."""
+    peer.specialties.add(factories.specialty())
+    for minutes in range(3):
+        comment_on(post(viewer, minutes), peer, "Nên làm thêm siêu âm tim")
+    profile = FEED.replace(
+        "author { fullName }", "author { fullName facility { name } specialties { code } }"
+    )
+    graphql.login(viewer)
+
+    with CaptureQueriesContext(connection) as lean:
+        data_of(graphql(FEED, {"first": 10}))
+    with CaptureQueriesContext(connection) as full:
+        cards = [edge["node"] for edge in data_of(graphql(profile, {"first": 10}))["feed"]["edges"]]
+
+    authors = [comment["author"] for card in cards for comment in card["firstComments"]]
+    expected = {
+        "fullName": peer.full_name,
+        "facility": {"name": peer.facility.name},
+        "specialties": [{"code": "cardiology"}],
+    }
+    assert authors == [expected] * 3
+    assert len(full) == len(lean) + 1  # the comment authors' specialties, once for the page
