@@ -11,13 +11,26 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from allauth.headless.internal import sessionkit
 from allauth.headless.internal.sessionkit import authenticate_by_x_session_token
+from allauth.headless.tokens.strategies.sessions import SessionTokenStrategy
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
 
 from accounts.models import User
 from common.realtime import publish_after_commit, user_group
 
 SESSION_TOKEN_HEADER = "X-Session-Token"  # noqa: S105 (a header name, not a secret)
+
+
+class OneQuerySessionTokenStrategy(SessionTokenStrategy):
+    """allauth's session tokens (``HEADLESS_TOKEN_STRATEGY``), each looked up in one query:
+    allauth's strategy asks whether the session exists, then loads it; every request of the
+    mobile apps paid both. ``sessionkit.lookup_session`` (allauth's own) loads it once, and a
+    missing, expired or malformed key still finds nothing."""
+
+    def lookup_session(self, session_token: str) -> SessionBase | None:
+        return sessionkit.lookup_session(session_token)
 
 
 def user_for_session_token(token: str | None) -> User | None:

@@ -27,9 +27,10 @@ def doctor_with_email(db):
     return doctor
 
 
-def test_a_valid_token_resolves_to_its_user(doctor_with_email):
+def test_a_valid_token_resolves_to_its_user(doctor_with_email, django_assert_num_queries):
     token = app_login(Client(), doctor_with_email)
-    assert user_for_session_token(token) == doctor_with_email
+    with django_assert_num_queries(2):  # the session, then its user: no existence check first
+        assert user_for_session_token(token) == doctor_with_email
 
 
 def test_a_logged_out_token_resolves_to_nobody(doctor_with_email):
