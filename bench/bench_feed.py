@@ -206,6 +206,30 @@ def _sql_floor(raw: psycopg.Connection[Any], viewer_id: int) -> Callable[[], lis
     return fetch
 
 
+def _describe(ctx: BenchContext, raw: psycopg.Connection[Any], viewer_ids: list[int]) -> None:
+    """What the run reads: the network's size, and how much discussion the measured pages hold
+    (first comments cost a query of their own when a page has any)."""
+    with raw.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM network_connection), (SELECT count(*) FROM network_case),"
+            " (SELECT count(*) FROM network_comment), (SELECT count(*) FROM accounts_user)"
+        )
+        connections, cases, comments, users = cursor.fetchone() or (0, 0, 0, 1)
+        commented = shown = 0
+        for viewer_id in viewer_ids:
+            cursor.execute(PAGE_SQL, {"viewer": viewer_id, "limit": PAGE})
+            page = [row[0] for row in cursor.fetchall()]
+            cursor.execute(FIRST_COMMENTS_SQL, {"cases": page})
+            firsts = cursor.fetchall()
+            commented += len({row[0] for row in firsts})
+            shown += len(firsts)
+    ctx.log(
+        f"  {users} users, {connections} connection rows ({connections / users:.1f} a user), {cases} cases, "
+        f"{comments} comments; the {len(viewer_ids)} measured pages: {commented} of "
+        f"{PAGE * len(viewer_ids)} cases with first comments ({shown} comments)"
+    )
+
+
 def _rotating(functions: list[Callable[[], list[str]]]) -> Callable[[], None]:
     """Each call runs the next function (the next viewer's feed)."""
     turn = itertools.cycle(functions)
@@ -226,6 +250,7 @@ def run(ctx: BenchContext) -> list[Result]:
     tokens = [session_token(client, email) for _, email in viewers]
     try:
         with raw_connection() as raw:
+            _describe(ctx, raw, [viewer_id for viewer_id, _ in viewers])
             graphql = [_graphql_request(client, token) for token in tokens]
             floors = [_sql_floor(raw, viewer_id) for viewer_id, _ in viewers]
             for (_, email), by_graphql, by_sql in zip(viewers, graphql, floors, strict=True):
