@@ -16,12 +16,13 @@ consultant and the requester are told once, and it is audited (``referral.comple
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Case as Choose
-from django.db.models import IntegerField, When
+from django.db.models import IntegerField, QuerySet, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -121,29 +122,37 @@ def _escalate(referral: Referral, now: datetime, step: timedelta) -> bool:
     return True
 
 
+def _locked_batches(due: QuerySet[Referral]) -> Iterator[list[Referral]]:
+    """``due`` (ordered) in batches of :data:`BATCH`, each yielded inside its own transaction with
+    its rows locked; rows another run holds are skipped, so overlapping runs never take a row
+    twice. The caller changes each row so that ``due`` no longer selects it."""
+    while True:
+        with transaction.atomic():
+            batch = list(due.select_for_update(of=("self",), skip_locked=True)[:BATCH])
+            if not batch:
+                return
+            yield batch
+
+
 def escalate_overdue(*, now: datetime | None = None) -> EscalationRun:
-    """Escalate every referral overdue at ``now`` by one step (each in its own transaction)."""
+    """Escalate every referral overdue at ``now`` by one step."""
     now = now or timezone.now()
     steps = {
         target.urgency: timedelta(hours=target.escalation_step_hours)
         for target in selectors.response_targets()
     }
     escalated = exhausted = 0
-    while True:
-        with transaction.atomic():
-            due = list(
-                Referral.objects.select_for_update(of=("self",), skip_locked=True)
-                .filter(status=Referral.Status.REQUESTED, next_escalation_at__lte=now)
-                .select_related("target_facility", "target_doctor", "requester", "case")
-                .order_by("next_escalation_at", "id")[:BATCH]
-            )
-            if not due:
-                break
-            for referral in due:
-                if _escalate(referral, now, steps[referral.urgency]):
-                    escalated += 1
-                else:
-                    exhausted += 1
+    due = (
+        Referral.objects.filter(status=Referral.Status.REQUESTED, next_escalation_at__lte=now)
+        .select_related("target_facility", "target_doctor", "requester", "case")
+        .order_by("next_escalation_at", "id")
+    )
+    for batch in _locked_batches(due):
+        for referral in batch:
+            if _escalate(referral, now, steps[referral.urgency]):
+                escalated += 1
+            else:
+                exhausted += 1
     return EscalationRun(escalated=escalated, exhausted=exhausted)
 
 
@@ -152,33 +161,30 @@ def remind_overdue_answers(*, now: datetime | None = None) -> int:
     how many referrals were."""
     now = now or timezone.now()
     reminded = 0
-    while True:
-        with transaction.atomic():
-            due = list(
-                Referral.objects.select_for_update(of=("self",), skip_locked=True)
-                .filter(
-                    status__in=selectors.BEING_ANSWERED,
-                    completion_due_at__lte=now,
-                    completion_reminded_at__isnull=True,
-                )
-                .select_related("requester", "consultant")
-                .order_by("completion_due_at", "id")[:BATCH]
+    due = (
+        Referral.objects.filter(
+            status__in=selectors.BEING_ANSWERED,
+            completion_due_at__lte=now,
+            completion_reminded_at__isnull=True,
+        )
+        .select_related("requester", "consultant")
+        .order_by("completion_due_at", "id")
+    )
+    for batch in _locked_batches(due):
+        for referral in batch:
+            referral.completion_reminded_at = now
+            referral.save(update_fields=["completion_reminded_at"])
+            record(
+                "referral.completion_overdue",
+                actor=None,
+                target=referral,
+                details={"status": referral.status, "due": referral.completion_due_at.isoformat()},
             )
-            if not due:
-                return reminded
-            for referral in due:
-                referral.completion_reminded_at = now
-                referral.save(update_fields=["completion_reminded_at"])
-                record(
-                    "referral.completion_overdue",
-                    actor=None,
-                    target=referral,
-                    details={"status": referral.status, "due": referral.completion_due_at.isoformat()},
-                )
-                alert(
-                    [referral.consultant, referral.requester],
-                    referral,
-                    NotificationKind.REFERRAL_ANSWER_OVERDUE,
-                    _("A referral's answer is overdue"),
-                )
-            reminded += len(due)
+            alert(
+                [referral.consultant, referral.requester],
+                referral,
+                NotificationKind.REFERRAL_ANSWER_OVERDUE,
+                _("A referral's answer is overdue"),
+            )
+        reminded += len(batch)
+    return reminded
