@@ -11,19 +11,20 @@ from contextlib import contextmanager
 import psycopg
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 
 from network.models import Case
 from network.services import cases as case_services
 from search import outbox
-from search.backends.base import DoctorQuery
+from search.backends.base import DoctorQuery, FacilityQuery
 from search.backends.postgres import PostgresBackend
 from search.models import CaseDocument, IndexKind, OutboxEntry
-from search.selectors import search_cases, search_doctors
+from search.selectors import search_cases, search_doctors, search_facilities
 from tests import factories
 from tests.graphql import conftest as graphql_conftest
 from tests.graphql.conftest import data_of
 from tests.network.test_cases_builders import case_fields
-from tests.search.builders import named_doctor, searcher
+from tests.search.builders import hospital, named_doctor, searcher
 from tests.search.conftest import closed_port_url
 
 pytestmark = pytest.mark.django_db
@@ -205,3 +206,76 @@ def test_an_entry_the_cluster_keeps_refusing_does_not_hold_back_the_others():
 
     assert (outcome.applied, outcome.failed) == (2, 1)
     assert list(OutboxEntry.objects.values_list("object_id", "attempts")) == [(111, 2)]
+
+
+class Abandoned(Exception):
+    """Raised to roll a change's transaction back."""
+
+
+def test_an_edit_rolled_back_leaves_no_outbox_entry_and_the_document_as_it_was(
+    unreachable, django_capture_on_commit_callbacks
+):
+    """The outbox entry and the PostgreSQL document are written by the change's own
+    transaction: when it rolls back they go with it, and Elasticsearch is never asked to show
+    an edit that did not happen."""
+    author = factories.doctor()
+    case = case_services.create_case(author, **case_fields(title="Đau ngực trái cấp"))
+    document = CaseDocument.objects.get(case=case).document
+    entries = set(OutboxEntry.objects.values_list("pk", flat=True))
+    assert "'dau'" in document
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(Abandoned),
+        transaction.atomic(),  # the change's transaction, rolled back by the exception
+    ):
+        case_services.update_case(author, case.pk, title="Viêm phổi thùy dưới")
+        # Written inside the transaction (so the rollback below is what removes them).
+        assert OutboxEntry.objects.filter(kind=IndexKind.CASE, object_id=case.pk).exclude(pk__in=entries)
+        assert "'viem'" in CaseDocument.objects.get(case=case).document
+        raise Abandoned
+
+    assert callbacks == []  # no after-commit apply left behind
+    assert set(OutboxEntry.objects.values_list("pk", flat=True)) == entries
+    assert CaseDocument.objects.get(case=case).document == document
+    assert Case.objects.get(pk=case.pk).title == "Đau ngực trái cấp"
+
+
+def test_a_creation_rolled_back_leaves_no_outbox_entry_and_no_document(
+    unreachable, django_capture_on_commit_callbacks
+):
+    """A case created in a transaction that rolls back was never there, for search either."""
+    author = factories.doctor()
+    entries = set(OutboxEntry.objects.values_list("pk", flat=True))
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(Abandoned),
+        transaction.atomic(),  # the change's transaction, rolled back by the exception
+    ):
+        case = case_services.create_case(author, **case_fields(title="Đau ngực trái cấp"))
+        assert OutboxEntry.objects.filter(kind=IndexKind.CASE, object_id=case.pk).exists()
+        assert CaseDocument.objects.filter(case_id=case.pk).exists()
+        raise Abandoned
+
+    assert callbacks == []
+    assert set(OutboxEntry.objects.values_list("pk", flat=True)) == entries
+    assert not OutboxEntry.objects.filter(kind=IndexKind.CASE, object_id=case.pk).exists()
+    assert not CaseDocument.objects.filter(case_id=case.pk).exists()
+    assert not Case.objects.filter(pk=case.pk).exists()
+
+
+def test_facility_search_falls_back_to_postgresql_when_elasticsearch_is_unreachable(unreachable, caplog):
+    """Facilities are public reference data: with the cluster down, PostgreSQL still finds them
+    and the failure is logged as a warning, not raised."""
+    bach_mai = hospital("Bệnh viện Bạch Mai")
+    hospital("Bệnh viện Chợ Rẫy")
+    with caplog.at_level(logging.WARNING, "search"):
+        page = search_facilities(FacilityQuery(text="bach mai"), offset=0, limit=10)
+
+    assert [row.pk for row in page.rows] == [bach_mai.pk]
+    assert page.total == 1
+    assert page.backend == "postgresql"
+    [warning] = [record for record in caplog.records if record.name == "search"]
+    assert warning.levelno == logging.WARNING
+    assert "Elasticsearch unavailable, PostgreSQL answers" in warning.getMessage()
