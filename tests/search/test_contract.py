@@ -415,3 +415,34 @@ def test_rows_from_a_stale_elasticsearch_index_go_through_the_visibility_rule_ag
         ("title", "<mark>Đau</mark> ngực")
     ]
     assert set(page.highlights) == {shown.pk}
+
+
+# --- Doctors by title and position ---------------------------------------------------------------
+
+
+def test_a_doctor_is_found_by_their_title_typed_without_diacritics(backend, synced):
+    """People look for "a professor of ..." as often as for a name: the title is part of what a
+    doctor is found by, folded like the rest, and a doctor without that title is not found."""
+    professor = named_doctor("Trần Văn Hải", title="Phó Giáo sư")
+    named_doctor("Trần Văn Hà")  # the factories' title, BS.CKII
+    viewer = searcher()
+    synced()
+
+    page = doctors(viewer, "pho giao su")
+
+    assert [row.pk for row in page.rows] == [professor.pk]
+    assert page.total == 1
+    assert [row.pk for row in doctors(viewer, "giáo sư tran").rows] == [professor.pk]
+
+
+def test_a_doctor_is_found_by_their_position(backend, synced):
+    """The position (head of a department...) is indexed with the title: "truong khoa hoi suc"
+    finds the head of intensive care, and nobody else."""
+    head = named_doctor("Lê Thị Thu", position="Trưởng khoa Hồi sức tích cực")
+    named_doctor("Lê Thị Thủy", position="Bác sĩ điều trị")
+    synced()
+
+    page = doctors(searcher(), "truong khoa hoi suc")
+
+    assert [row.pk for row in page.rows] == [head.pk]
+    assert page.total == 1

@@ -263,3 +263,80 @@ def test_doctor_entries_carry_the_verification_rule_inputs():
     assert entry["licence_expires_on"] == doctor.licence_expires_on
     assert entry["province"] == "Thành phố Hà Nội" and entry["tier"] == "central"
     assert entry["specialty_ids"] == [doctor.specialties.get().pk]
+
+
+def _clauses(node):
+    """Every query clause of a body, however deeply nested, with the ``bool`` holding it and
+    the occurrence (must, should...) it sits in."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "bool":
+                for occurrence, children in value.items():
+                    for child in children if isinstance(children, list) else []:
+                        yield value, occurrence, child
+            yield from _clauses(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _clauses(item)
+
+
+def _exact_boosts(body) -> list[tuple[dict, str, str, dict]]:
+    """(holding bool, occurrence, field, options) of each clause searching an ``.exact`` field."""
+    found = []
+    for holder, occurrence, clause in _clauses(body["query"]):
+        for options in clause.values():
+            if not isinstance(options, dict):
+                continue
+            for field, settings in options.items():
+                if field.endswith(".exact") and isinstance(settings, dict):
+                    found.append((holder, occurrence, field, settings))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("name", "build"),
+    [
+        (
+            "full_name",
+            lambda text: elastic.doctor_search(
+                elastic.verified_doctor_filter(date(2026, 11, 26)), [], DoctorQuery(text=text)
+            ),
+        ),
+        ("name", lambda text: elastic.facility_search(FacilityQuery(text=text))),
+        (
+            "title",
+            lambda text: elastic.case_search(elastic.case_visibility_filter(1, [], []), CaseQuery(text=text)),
+        ),
+    ],
+    ids=["doctor", "facility", "case"],
+)
+def test_text_typed_with_its_diacritics_boosts_the_exact_form_without_being_required(name, build):
+    """Folding makes "Đức" and "Dực" the same word; whoever types the marks means one of them,
+    so a clause on the ``exact`` sub-field (marks kept) ranks it higher. It is an optional
+    boost: text typed without marks must still find every folded match."""
+    typed = "Nguyễn Văn Đức"
+
+    [(holder, occurrence, field, settings)] = _exact_boosts(build(typed).to_dict())
+
+    assert field == f"{name}.exact"
+    assert settings["query"] == typed  # as typed, not folded
+    assert settings["boost"] > 1
+    assert occurrence == "should"
+    # Something else in the query matches the folded text on its own.
+    required = holder.get("must", [])
+    alternatives = [clause for clause in holder["should"] if not _exact_boosts({"query": clause})]
+    folded_match = {"match": {"all_text": {"query": typed, "operator": "and"}}}
+    if required:
+        assert folded_match in required
+    else:
+        assert holder.get("minimum_should_match") == 1
+        assert folded_match in alternatives
+
+
+def test_a_query_without_text_asks_for_no_exact_boost():
+    """Browsing (no words, filters only) has nothing to boost: no clause on an ``exact``
+    sub-field, every row of the scope matches."""
+    body = elastic.facility_search(FacilityQuery(text="  ", tiers=("central",))).to_dict()
+
+    assert _exact_boosts(body) == []
+    assert body["query"]["bool"].get("must", []) == []

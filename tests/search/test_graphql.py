@@ -3,9 +3,12 @@ pages, refusals as data, who may call them, and what a page costs in queries."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from graphql_relay import offset_to_cursor
 
 from accounts.models import VerificationStatus
@@ -248,3 +251,151 @@ def test_case_pages_follow_the_cursor(graphql):
     titles = [edge["node"]["case"]["title"] for edge in first["edges"] + rest["edges"]]
     assert sorted(titles) == [f"Đau ngực {n}" for n in range(5)]
     assert (first["pageInfo"]["hasNextPage"], rest["pageInfo"]["hasNextPage"]) == (True, False)
+
+
+CASES_BY_SPECIALTY = """
+query ($query: String, $specialtyIds: [ID!]) {
+  searchCases(query: $query, specialtyIds: $specialtyIds, first: 10) {
+    totalCount errors { field code }
+    facets { name values { value label count } }
+    edges { node { case { title specialty { name } } } }
+  }
+}
+"""
+
+
+def _case_in(specialty, title: str, **extra) -> Case:
+    case = published_case(factories.doctor(), title=title, **extra)
+    case.specialty = specialty
+    case.save(update_fields=["specialty"])  # search's receivers rewrite the document
+    return case
+
+
+def titles(result) -> list[str]:
+    return [edge["node"]["case"]["title"] for edge in result["edges"]]
+
+
+def test_search_cases_narrowed_to_specialties(graphql):
+    """Filtering by specialty (the facet's own values are what the argument takes) keeps only
+    cases of those specialties, and the facets count what is left."""
+    cardiology, neuro = factories.specialty(), neurology()
+    dermatology = factories.specialty("dermatology", "Da liễu", "Dermatology")
+    _case_in(cardiology, "Đau ngực khi gắng sức")
+    _case_in(neuro, "Đau ngực kèm yếu nửa người")
+    _case_in(dermatology, "Đau ngực và ban đỏ")
+    graphql.login(searcher())
+
+    everything = data_of(graphql(CASES_BY_SPECIALTY, {"query": "dau nguc"}))["searchCases"]
+    assert everything["totalCount"] == 3
+    neuro_value = gid("Specialty", neuro.pk)
+    assert facet(everything, "specialty") == {
+        gid("Specialty", cardiology.pk): 1,
+        neuro_value: 1,
+        gid("Specialty", dermatology.pk): 1,
+    }
+
+    neurology_only = data_of(
+        graphql(CASES_BY_SPECIALTY, {"query": "dau nguc", "specialtyIds": [neuro_value]})
+    )["searchCases"]
+    assert neurology_only["errors"] == []
+    assert titles(neurology_only) == ["Đau ngực kèm yếu nửa người"]
+    assert neurology_only["totalCount"] == 1
+    assert facet(neurology_only, "specialty") == {neuro_value: 1}
+
+    two = data_of(
+        graphql(
+            CASES_BY_SPECIALTY,
+            {"query": "dau nguc", "specialtyIds": [neuro_value, gid("Specialty", dermatology.pk)]},
+        )
+    )["searchCases"]
+    assert sorted(titles(two)) == ["Đau ngực kèm yếu nửa người", "Đau ngực và ban đỏ"]
+    assert two["totalCount"] == 2
+
+
+def _local(*moment: int):
+    return timezone.make_aware(datetime(*moment))
+
+
+def test_search_cases_published_between_two_days_counts_whole_local_days(graphql):
+    """``publishedFrom`` and ``publishedTo`` are inclusive days of the site's calendar
+    (Asia/Ho_Chi_Minh, UTC+7): a case published at 00:30 on the first day or at 23:30 on the
+    last is in, one published a minute before the first day or on the day after the last is
+    not, even where UTC's date differs."""
+    author = factories.doctor()
+    before = published_case(author, title="Đau ngực: ca trước", published_at=_local(2026, 3, 9, 23, 59))
+    first_day = published_case(author, title="Đau ngực: ca thứ nhất", published_at=_local(2026, 3, 10, 0, 30))
+    last_day = published_case(author, title="Đau ngực: ca cuối", published_at=_local(2026, 3, 12, 23, 30))
+    after = published_case(author, title="Đau ngực: ca sau", published_at=_local(2026, 3, 13, 0, 5))
+    graphql.login(searcher())
+
+    def published(**dates) -> dict:
+        return data_of(graphql(CASES, {"query": "dau nguc", "first": 10, **dates}))["searchCases"]
+
+    between = published(**{"from": "2026-03-10", "to": "2026-03-12"})
+    assert between["errors"] == []
+    assert set(titles(between)) == {first_day.title, last_day.title}
+    assert between["totalCount"] == 2
+    assert facet(between, "status") == {"OPEN": 2}
+
+    since = published(**{"from": "2026-03-10"})
+    assert set(titles(since)) == {first_day.title, last_day.title, after.title}
+    until = published(**{"to": "2026-03-12"})
+    assert set(titles(until)) == {before.title, first_day.title, last_day.title}
+    one_day = published(**{"from": "2026-03-13", "to": "2026-03-13"})
+    assert titles(one_day) == [after.title]
+
+
+FACILITIES_FILTERED = """
+query ($query: String, $provinceCodes: [Int!], $tiers: [Tier!]) {
+  searchFacilities(query: $query, provinceCodes: $provinceCodes, tiers: $tiers, first: 10) {
+    totalCount errors { field code }
+    facets { name values { value label count } }
+    edges { node { facility { name tier province { name } } } }
+  }
+}
+"""
+
+
+def facility_names(result) -> list[str]:
+    return sorted(edge["node"]["facility"]["name"] for edge in result["edges"])
+
+
+def test_search_facilities_narrowed_by_province_and_tier_with_facets(graphql):
+    """Anyone may look for a facility in a province or at a tier: the filters narrow the
+    results, combine, and the facets (province codes, tier names, labelled) count what is
+    left."""
+    hospital("Bệnh viện Bạch Mai")
+    hospital("Bệnh viện Đa khoa Hà Đông", tier=Tier.PROVINCIAL)
+    hospital("Bệnh viện Trung ương Huế", province=hue())
+    hospital("Bệnh viện Đa khoa tỉnh Thừa Thiên", tier=Tier.PROVINCIAL, province=hue())
+
+    def search(**filters) -> dict:
+        result = data_of(graphql(FACILITIES_FILTERED, {"query": "benh vien", **filters}))
+        return result["searchFacilities"]
+
+    everywhere = search()
+    assert everywhere["totalCount"] == 4
+    assert facet(everywhere, "province") == {"1": 2, "46": 2}
+    assert facet(everywhere, "tier") == {"CENTRAL": 2, "PROVINCIAL": 2}
+    [provinces] = [item for item in everywhere["facets"] if item["name"] == "province"]
+    assert {value["label"] for value in provinces["values"]} == {"Thành phố Hà Nội", "Thành phố Huế"}
+
+    in_hue = search(provinceCodes=[46])
+    assert in_hue["errors"] == []
+    assert facility_names(in_hue) == ["Bệnh viện Trung ương Huế", "Bệnh viện Đa khoa tỉnh Thừa Thiên"]
+    assert in_hue["totalCount"] == 2
+    assert facet(in_hue, "province") == {"46": 2}
+    assert facet(in_hue, "tier") == {"CENTRAL": 1, "PROVINCIAL": 1}
+
+    provincial = search(tiers=["PROVINCIAL"])
+    assert facility_names(provincial) == ["Bệnh viện Đa khoa Hà Đông", "Bệnh viện Đa khoa tỉnh Thừa Thiên"]
+    assert facet(provincial, "tier") == {"PROVINCIAL": 2}
+    assert facet(provincial, "province") == {"1": 1, "46": 1}
+
+    both = search(provinceCodes=[1], tiers=["CENTRAL"])
+    assert facility_names(both) == ["Bệnh viện Bạch Mai"]
+    assert both["totalCount"] == 1
+    assert facet(both, "province") == {"1": 1} and facet(both, "tier") == {"CENTRAL": 1}
+
+    nowhere = search(provinceCodes=[46], tiers=["COMMUNE"])
+    assert (nowhere["edges"], nowhere["totalCount"], nowhere["errors"]) == ([], 0, [])

@@ -3,7 +3,11 @@ refused input shown on the form."""
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+from typing import Any
+
 import pytest
+from django.urls import reverse
 
 from accounts.models import VerificationStatus
 from network.models import Case
@@ -96,3 +100,75 @@ def test_a_page_past_the_deepest_one_is_refused_on_the_form(client):
 
     assert response.status_code == 200
     assert "Only the first 10000 results can be paged through" in response.content.decode()
+
+
+# --- The header's search box ---------------------------------------------------------------------
+
+
+class _SiteSearchForms(HTMLParser):
+    """The attributes of each ``form.site-search`` of a page, and of the inputs inside it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, Any]] = []
+        self._inside = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "form" and "site-search" in (attributes.get("class") or "").split():
+            self.forms.append({**attributes, "inputs": []})
+            self._inside = True
+        elif tag == "input" and self._inside:
+            self.forms[-1]["inputs"].append(attributes)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._inside = False
+
+
+def site_search_forms(response) -> list[dict[str, Any]]:
+    parser = _SiteSearchForms()
+    parser.feed(response.content.decode())
+    return parser.forms
+
+
+def test_the_header_search_box_sends_its_words_to_the_search_page(client):
+    """Every page of a verified doctor (the feed here) carries a search box in the header: it
+    GETs the search page with its words as ``q``, and the page answers them (doctors, the
+    default kind) and keeps them in the box."""
+    duc = named_doctor("Nguyễn Văn Đức")
+    client.force_login(searcher())
+
+    feed = client.get("/network/")
+    assert feed.status_code == 200
+    [box] = site_search_forms(feed)
+    assert box["action"] == reverse("search:search")
+    assert (box.get("method") or "get").lower() == "get"
+    [words] = [field for field in box["inputs"] if field.get("type") == "search"]
+    submitted = {field["name"]: field.get("value") or "" for field in box["inputs"] if field.get("name")}
+    submitted[words["name"]] = "nguyen van duc"
+
+    results = client.get(box["action"], submitted)
+
+    page = results.content.decode()
+    assert results.status_code == 200
+    assert 'data-total="1"' in page
+    assert str(duc.public_id) in page
+    assert "<mark>Nguyễn</mark> <mark>Văn</mark> <mark>Đức</mark>" in page
+    [echoed] = site_search_forms(results)
+    assert [field.get("value") for field in echoed["inputs"] if field.get("type") == "search"] == [
+        "nguyen van duc"
+    ]
+
+
+def test_only_verified_doctors_see_the_header_search_box(client):
+    """The search page is for verified doctors alone: a box leading others to a refusal is
+    not shown, neither to anonymous visitors nor to a doctor awaiting verification."""
+    assert client.get("/").status_code == 200
+    assert site_search_forms(client.get("/")) == []
+
+    client.force_login(factories.doctor(status=VerificationStatus.PENDING))
+    profile = client.get(reverse("accounts:profile"))
+    assert profile.status_code == 200
+    assert 'action="/accounts/logout/"' in profile.content.decode()  # the signed-in header
+    assert site_search_forms(profile) == []
