@@ -301,7 +301,8 @@ class SearchQuery(graphene.ObjectType):
         after: str | None = None,
     ) -> Any:
         viewer = verified_doctor_required(info)
-        # Cards load attachments and accepted answers only for a document that shows them.
+        # Cards load attachments, accepted answers and first comments only for a document that
+        # shows them.
         shown = selected_fields(info, "edges", "node", "case")
 
         def run(start: int, size: int) -> selectors.SearchPage[Any]:
@@ -312,7 +313,11 @@ class SearchQuery(graphene.ObjectType):
                 published_from=published_from,
                 published_to=published_to,
             )
-            options = {"attachments": "attachments" in shown, "accepted_answer": "acceptedAnswer" in shown}
+            options = {
+                "attachments": "attachments" in shown,
+                "accepted_answer": "acceptedAnswer" in shown,
+                "first_comments": "firstComments" in shown,
+            }
             return selectors.search_cases(viewer, search, offset=start, limit=size, card_options=options)
 
         return _page(
