@@ -5,13 +5,16 @@ and uses PostgreSQL's ``simple`` configuration: there is no Vietnamese stemmer, 
 syllables are what users type. ``refresh`` runs inside the caller's transaction (the signal
 receivers call it from the transaction that changed the row); ``rebuild`` serves
 ``search_reindex`` and the initial migration.
+
+Doctors' and facilities' documents also feed the vocabulary (``SearchWord``) that mistyped
+query words are corrected against: every word of a document written is added to it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from django.db import connection
+from django.db import connection, transaction
 
 from search.models import IndexKind
 
@@ -73,15 +76,40 @@ def _upsert(kind: str, where: str) -> str:
     )
 
 
+# Kinds whose words are corrected when mistyped (names: doctors and facilities).
+VOCABULARY_KINDS = (IndexKind.DOCTOR, IndexKind.FACILITY)
+
+
+def _add_words(kind: str, where: str) -> str:
+    """The words of ``kind``'s documents matching ``where`` (on alias ``d``) added to the
+    vocabulary, in word order (concurrent writers lock new words in the same order)."""
+    table = _SOURCES[kind][0]
+    return (
+        f"INSERT INTO search_searchword (kind, word) "  # noqa: S608 (table names are constants)
+        f"SELECT DISTINCT %s, w.lexeme FROM {table} d, unnest(d.document) w WHERE {where} "
+        f"ORDER BY 2 ON CONFLICT (kind, word) DO NOTHING"
+    )
+
+
 def refresh(kind: str, ids: Iterable[int]) -> None:
     """Rewrite the documents of ``ids`` from their rows (rows gone: documents go with them by
-    cascade)."""
+    cascade), and add their words to the vocabulary."""
     ids = sorted(set(ids))
     if not ids:
         return
-    alias = _SOURCES[kind][3]
+    _table, key, _select, alias, _columns = _SOURCES[kind]
     with connection.cursor() as cursor:
         cursor.execute(_upsert(kind, f"{alias}.id = ANY(%s)"), [ids])
+        if kind in VOCABULARY_KINDS:
+            cursor.execute(_add_words(kind, f"d.{key} = ANY(%s)"), [kind, ids])
+
+
+def rebuild_vocabulary(kind: str) -> None:
+    """``kind``'s vocabulary made anew from its documents (words no document holds dropped), in
+    one transaction: searches meanwhile correct against the previous one."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM search_searchword WHERE kind = %s", [kind])
+        cursor.execute(_add_words(kind, "TRUE"), [kind])
 
 
 BATCH = 20_000

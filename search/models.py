@@ -73,6 +73,22 @@ class IndexKind(models.TextChoices):
     CASE = "case"
 
 
+class SearchWord(models.Model):
+    """A folded word of the doctors' or the facilities' documents: the vocabulary a mistyped
+    word of a query is corrected against (``search.backends.postgres``). Written with the
+    documents; a word no document holds any more stays until ``search_reindex`` (it can only
+    widen a correction, never show anything the scope does not)."""
+
+    kind = models.CharField(max_length=10, choices=IndexKind.choices)
+    word = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "word"], name="search_word_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} word {self.word}"
+
+
 class OutboxEntry(models.Model):
     """ "Reindex this row in Elasticsearch": written in the transaction that changed the row,
     applied after commit (``search.outbox``). Only kept while Elasticsearch is configured."""

@@ -229,13 +229,14 @@ def _with_facets(search: dsl.Search, facets: dict[str, str]) -> dsl.Search:
 
 
 def _named_text(text: str, name: str) -> dsl.query.Query:
-    """Every word somewhere (folded), or the ``name`` field with a typo per word; diacritics
-    typed as written boost the exact form."""
+    """Every word somewhere (folded), or every word with a typo at most (``fuzziness: AUTO``:
+    none under 3 letters, one up to 5, two beyond; the PostgreSQL backend allows one from 3
+    letters); diacritics typed as written boost the exact form of ``name``."""
     return dsl.Q(
         "bool",
         should=[
             dsl.Q("match", all_text={"query": text, "operator": "and"}),
-            dsl.Q("match", **{name: {"query": text, "operator": "and", "fuzziness": "AUTO"}}),
+            dsl.Q("match", all_text={"query": text, "operator": "and", "fuzziness": "AUTO"}),
             dsl.Q("match_phrase", **{f"{name}.exact": {"query": text, "boost": 3}}),
         ],
         minimum_should_match=1,

@@ -1,15 +1,19 @@
 """The PostgreSQL backend (the default): search's document tables joined to the live rows.
 
-Text is matched on folded words (``plainto_tsquery('simple', ...)``: every word must occur);
-doctors' and facilities' names also match by trigram word similarity of the whole query, so
-one wrong letter still finds the name. Ranking: relevance (``ts_rank``, plus name similarity),
-then recency for cases, then name.
+Text is matched on folded words (``plainto_tsquery('simple', ...)``: every word must occur).
+Doctors and facilities tolerate a typo: when nothing matches, each query word missing from
+their vocabulary is replaced by its words one typo away, and as a last resort names match by
+trigram word similarity of the whole query. Ranking: relevance (``ts_rank``, plus name
+similarity), then recency for cases, then name.
 """
 
 from __future__ import annotations
 
+import operator
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from functools import reduce
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import connection
@@ -31,6 +35,7 @@ from search.backends.base import (
     Hits,
 )
 from search.folding import fold, folded_words
+from search.models import IndexKind
 
 # An ordering column: (field path, descending, nulls first).
 Order = tuple[tuple[str, bool, bool], ...]
@@ -155,11 +160,14 @@ def _repeats_rows(model: type[Model], paths: Iterable[str]) -> bool:
 
 
 def _named_search(
-    rows: QuerySet, text: str, order: Order, facets: dict[str, str], offset: int, limit: int
+    rows: QuerySet, kind: str, text: str, order: Order, facets: dict[str, str], offset: int, limit: int
 ) -> Hits:
-    """Doctors or facilities matching every folded word of ``text``; when none does, those
-    whose name is one letter off (trigram word similarity), so a typo costs a second pass only
-    when it matters. Best first: text rank plus name similarity, then ``order``."""
+    """Doctors or facilities (``kind``) matching every folded word of ``text``. When none does:
+    the same with each word their vocabulary lacks read as any of its words one typo away
+    ("nguyen van dux tim mach" finds Nguyễn Văn Đức, Tim mạch); then, if that finds nothing
+    either, those whose name is close to the whole text (trigram word similarity). A typo
+    costs more passes only when it matters. Best first: text rank plus name similarity, then
+    ``order``."""
     query = _text_query(text)
     if query is None:
         return _one_pass(rows, NO_RANK, order, facets, offset, limit)
@@ -169,8 +177,74 @@ def _named_search(
     hits = _one_pass(rows.filter(search_document__document=query), rank, order, facets, offset, limit)
     if hits.total:
         return hits
+    corrected = _corrected_query(kind, folded_words(text))
+    if corrected is not None:
+        corrected_rank = SearchRank(F("search_document__document"), corrected) + similarity
+        matched = rows.filter(search_document__document=corrected)
+        hits = _one_pass(matched, corrected_rank, order, facets, offset, limit)
+        if hits.total:
+            return hits
     fuzzy = rows.filter(search_document__name__trigram_word_similar=folded)
     return _one_pass(fuzzy, rank, order, facets, offset, limit)
+
+
+# Words this short must be typed right (as Elasticsearch's fuzziness AUTO: no edit under 3).
+MIN_CORRECTED_LENGTH = 3
+# At most this many readings of one mistyped word.
+MAX_READINGS = 50
+_NEAR_WORDS = """
+    SELECT typed, word FROM unnest(%s::text[]) AS typed
+      JOIN search_searchword ON kind = %s
+       AND length(word) BETWEEN length(typed) - 1 AND length(typed) + 1
+       AND levenshtein_less_equal(word, typed, 2) <= 2
+"""
+
+
+def _corrected_query(kind: str, words: list[str]) -> SearchQuery | None:
+    """``words`` (folded) as a query in which each word ``kind``'s vocabulary lacks may be any
+    of its words one typo away: a letter wrong, missing or extra, or two neighbours swapped.
+    None when every word is known (nothing to correct) or one has no reading."""
+    words = list(dict.fromkeys(words))
+    near: dict[str, list[str]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(_NEAR_WORDS, [words, kind])
+        for typed, word in cursor.fetchall():
+            near[typed].append(word)
+    unknown = [typed for typed in words if typed not in near[typed]]
+    if not unknown:
+        return None
+    readings: dict[str, list[str]] = {typed: [typed] for typed in words}
+    for typed in unknown:
+        close = sorted(word for word in near[typed] if one_typo_apart(typed, word))
+        if len(typed) < MIN_CORRECTED_LENGTH or not close:
+            return None
+        readings[typed] = close[:MAX_READINGS]
+    return reduce(
+        operator.and_,
+        (
+            reduce(
+                operator.or_, (SearchQuery(word, config="simple", search_type="plain") for word in reading)
+            )
+            for reading in readings.values()
+        ),
+    )
+
+
+def one_typo_apart(typed: str, word: str) -> bool:
+    """Whether ``word`` is ``typed`` with one letter changed, added or removed, or two
+    neighbouring letters swapped (optimal string alignment distance 1)."""
+    if typed == word or abs(len(typed) - len(word)) > 1:
+        return False
+    if len(typed) == len(word):
+        differ = [index for index, (a, b) in enumerate(zip(typed, word, strict=True)) if a != b]
+        return len(differ) == 1 or (
+            len(differ) == 2
+            and differ[1] == differ[0] + 1
+            and typed[differ[0]] == word[differ[1]]
+            and typed[differ[1]] == word[differ[0]]
+        )
+    shorter, longer = sorted((typed, word), key=len)
+    return any(longer[:index] + longer[index + 1 :] == shorter for index in range(len(longer)))
 
 
 NO_RANK = Value(0.0, output_field=FloatField())
@@ -190,7 +264,7 @@ class PostgresBackend:
             rows = rows.filter(facility__tier__in=query.tiers)
         if query.verification_statuses:
             rows = rows.filter(verification_status__in=query.verification_statuses)
-        return _named_search(rows, query.text, BY_NAME, DOCTOR_FACETS, offset, limit)
+        return _named_search(rows, IndexKind.DOCTOR, query.text, BY_NAME, DOCTOR_FACETS, offset, limit)
 
     def facilities(self, scope: QuerySet[Facility], query: FacilityQuery, offset: int, limit: int) -> Hits:
         rows = scope
@@ -198,7 +272,9 @@ class PostgresBackend:
             rows = rows.filter(province_id__in=query.province_codes)
         if query.tiers:
             rows = rows.filter(tier__in=query.tiers)
-        return _named_search(rows, query.text, BY_FACILITY_NAME, FACILITY_FACETS, offset, limit)
+        return _named_search(
+            rows, IndexKind.FACILITY, query.text, BY_FACILITY_NAME, FACILITY_FACETS, offset, limit
+        )
 
     def cases(self, scope: CaseScope, query: CaseQuery, offset: int, limit: int) -> Hits:
         rows = scope.cases

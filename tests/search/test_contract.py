@@ -68,6 +68,30 @@ def test_one_wrong_letter_still_finds_the_name(backend, synced, typed):
     assert [row.pk for row in page.rows] == [duc.pk]
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "nguyen van dcu tim mach ha noi",  # two letters of the name swapped
+        "nguyn van duc tim mach ha noi",  # a letter missing
+        "nguyen van duc tim machh ha noi",  # a letter too many, in the specialty
+        "nguyen van duc tim mach ha noj",  # a wrong letter in the province
+    ],
+)
+def test_one_typo_in_any_word_of_a_longer_query_still_finds_the_doctor(backend, synced, typed):
+    """The issue's own query typed with one slip, wherever it falls: the mistyped word is read
+    as the words one typo away, and the other words still narrow the results (the same name
+    in another specialty or province is not found)."""
+    duc = named_doctor("Nguyễn Văn Đức")
+    named_doctor("Nguyễn Văn Đức", specialty=neurology())
+    named_doctor("Nguyễn Văn Đức", facility=hospital("Bệnh viện Trung ương Huế", province=hue()))
+    synced()
+
+    page = doctors(searcher(), typed)
+
+    assert [row.pk for row in page.rows] == [duc.pk]
+    assert page.total == 1
+
+
 def test_the_closer_name_ranks_first(backend, synced):
     named_doctor("Nguyễn Văn Đức Anh")
     exact = named_doctor("Nguyễn Văn Đức")

@@ -164,7 +164,7 @@ def test_doctor_search_body_tolerates_a_typo_in_names_and_keeps_the_scope():
     query = body["query"]["bool"]
     [text] = query["must"]
     assert {
-        "match": {"full_name": {"query": "nguyen van dux", "operator": "and", "fuzziness": "AUTO"}}
+        "match": {"all_text": {"query": "nguyen van dux", "operator": "and", "fuzziness": "AUTO"}}
     } in text["bool"]["should"]
     assert {"match": {"all_text": {"query": "nguyen van dux", "operator": "and"}}} in text["bool"]["should"]
     assert {"term": {"verification_status": VerificationStatus.VERIFIED}} in query["filter"]
