@@ -210,6 +210,21 @@ def _in_turn(functions: Sequence[Callable[[], object]]) -> Callable[[], object]:
     return lambda: next(turn)()
 
 
+def _measured(
+    ctx: BenchContext,
+    name: str,
+    subjects: Sequence[Callable[[], object]],
+    floors: Sequence[Callable[[], object]],
+    notes: str,
+    **targets: float,
+) -> Result:
+    """``subjects`` against ``floors``, interleaved, each call the next one's turn."""
+    samples, floor_samples = measure_interleaved(
+        _in_turn(subjects), _in_turn(floors), rounds=ctx.rounds, warmup=ctx.warmup
+    )
+    return Result(name=name, samples=samples, floor_samples=floor_samples, notes=notes, **targets)
+
+
 def run(ctx: BenchContext) -> list[Result]:
     ctx.ensure_country_data()
     _ensure_documents(ctx)
@@ -242,46 +257,38 @@ def run(ctx: BenchContext) -> list[Result]:
                 ]
                 floors = [_replay(raw, _captured(request)) for request in requests]
                 totals = [request()["totalCount"] for request in requests]
-                samples, floor_samples = measure_interleaved(
-                    _in_turn(requests), _in_turn(floors), rounds=ctx.rounds, warmup=ctx.warmup
-                )
                 results.append(
-                    Result(
-                        name=f"search: {field}(first: {PAGE}) {label}, facets, highlights",
-                        samples=samples,
-                        floor_samples=floor_samples,
+                    _measured(
+                        ctx,
+                        f"search: {field}(first: {PAGE}) {label}, facets, highlights",
+                        requests,
+                        floors,
+                        f"GraphQL over HTTP with X-Session-Token vs the request's own SQL replayed raw; "
+                        f"{len(requests)} viewers/queries, {min(totals)}-{max(totals)} matches, PostgreSQL backend",
                         max_ratio=RATIO_TARGET,
                         max_p95_ms=p95,
-                        notes=f"GraphQL over HTTP with X-Session-Token vs the request's own SQL replayed raw; "
-                        f"{len(requests)} viewers/queries, {min(totals)}-{max(totals)} matches, PostgreSQL backend",
                     )
                 )
                 if label == "doctor names":
                     with _doctor_pages_precomputed():
-                        samples, floor_samples = measure_interleaved(
-                            _in_turn(requests), _in_turn(floors), rounds=ctx.rounds, warmup=ctx.warmup
+                        results.append(
+                            _measured(
+                                ctx,
+                                f"search: {field}(first: {PAGE}) {label}, search's answer handed in",
+                                requests,
+                                floors,
+                                "the request cycle, session, GraphQL and JSON alone (search_doctors returns "
+                                "the page it computed before) vs the full request's SQL: ratio 2 needs this "
+                                "under the floor plus all of search's own Python",
+                            )
                         )
-                    results.append(
-                        Result(
-                            name=f"search: {field}(first: {PAGE}) {label}, search's answer handed in",
-                            samples=samples,
-                            floor_samples=floor_samples,
-                            notes="the request cycle, session, GraphQL and JSON alone (search_doctors returns "
-                            "the page it computed before) vs the full request's SQL: ratio 2 needs this under "
-                            "the floor plus all of search's own Python",
-                        )
-                    )
-            ranked = [_ranked_raw(raw, text, rank=True) for text in CASE_QUERIES]
-            counted = [_ranked_raw(raw, text, rank=False) for text in CASE_QUERIES]
-            samples, floor_samples = measure_interleaved(
-                _in_turn(ranked), _in_turn(counted), rounds=ctx.rounds, warmup=ctx.warmup
-            )
             results.append(
-                Result(
-                    name=f"search: case queries matched and ranked raw (top {PAGE} by ts_rank), nothing else",
-                    samples=samples,
-                    floor_samples=floor_samples,
-                    notes="the same words as searchCases, without visibility, total or facets; floor: the "
+                _measured(
+                    ctx,
+                    f"search: case queries matched and ranked raw (top {PAGE} by ts_rank), nothing else",
+                    [_ranked_raw(raw, text, rank=True) for text in CASE_QUERIES],
+                    [_ranked_raw(raw, text, rank=False) for text in CASE_QUERIES],
+                    "the same words as searchCases, without visibility, total or facets; floor: the "
                     "matches only counted. What any PostgreSQL plan that ranks every match costs at least",
                 )
             )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import VerificationStatus
 from facilities.models import Tier
 from network.models import Case
+from network.selectors.cases import cases_visible_to
 from search.backends.base import CaseQuery, DoctorQuery, FacilityQuery
 from search.selectors import search_cases, search_doctors, search_facilities
 from tests import factories
@@ -407,6 +408,33 @@ def test_only_verified_doctors_find_cases(backend, synced):
     for viewer in (None, factories.doctor(status=VerificationStatus.PENDING), factories.verifier()):
         page = cases(viewer, "dau nguc")
         assert (page.rows, page.total) == ([], 0)
+
+
+def test_every_doctor_finds_exactly_the_cases_the_api_lets_them_open(backend, synced):
+    """The same rule, not a look-alike: over one population holding every way a case can be
+    closed to someone and open to someone else, each doctor's search (no words: every case,
+    newest first; and a word every case holds) returns and counts exactly
+    ``cases_visible_to`` (what the GraphQL API and the web pages open)."""
+    viewers = [factories.doctor() for _ in range(3)]
+    for way in HIDDEN_WAYS:
+        _hidden_case(way, viewers[0])
+    friend = factories.doctor()
+    connect(viewers[1], friend)
+    case_of(friend, title="Đau ngực cho bạn bè", visibility=Case.Visibility.CONNECTIONS)
+    case_of(factories.doctor(), title="Đau ngực", visibility=Case.Visibility.NAMED, audience=(viewers[2],))
+    case_of(viewers[1], title="Đau ngực nháp", status=Case.Status.DRAFT)
+    case_of(factories.doctor(), title="Đau ngực cho mọi người")
+    synced()
+
+    for viewer in viewers:
+        may_open = set(cases_visible_to(viewer).values_list("pk", flat=True))
+        for text in ("", "dau nguc"):
+            page = cases(viewer, text)
+            assert {row.pk for row in page.rows} == may_open
+            assert page.total == len(may_open)
+            assert sum(facet(page, "specialty").values()) == len(may_open)
+            assert sum(facet(page, "status").values()) == len(may_open)
+    assert len({frozenset(cases_visible_to(viewer).values_list("pk", flat=True)) for viewer in viewers}) == 3
 
 
 def test_rows_from_a_stale_elasticsearch_index_go_through_the_visibility_rule_again(db):
