@@ -318,9 +318,9 @@ ELASTICSEARCH_INDEX_PREFIX = os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "tuyen
 # Seconds a search or an after-commit index update waits for the cluster before giving up
 # (a search then falls back to PostgreSQL; an update stays in the outbox).
 ELASTICSEARCH_TIMEOUT = env_int("ELASTICSEARCH_TIMEOUT", 2)
-# After a failed after-commit update, leave the outbox to `manage.py search_drain_outbox` (cron)
-# for this many seconds instead of trying again at every save.
-SEARCH_OUTBOX_PAUSE_SECONDS = env_int("SEARCH_OUTBOX_PAUSE_SECONDS", 30)
+# After Elasticsearch fails, a process leaves it alone this many seconds: searches go straight to
+# PostgreSQL, index updates wait in the outbox for `manage.py search_drain_outbox` (cron).
+ELASTICSEARCH_PAUSE_SECONDS = env_int("ELASTICSEARCH_PAUSE_SECONDS", 30)
 
 # --- Security ---------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

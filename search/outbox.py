@@ -3,8 +3,8 @@
 ``enqueue`` runs inside the transaction that changed a row (nothing is written when
 Elasticsearch is not configured), so the update commits or rolls back with the change. After
 commit the transaction's own entries are applied at once, best effort: a failure is logged,
-never raised, and further after-commit attempts pause for ``SEARCH_OUTBOX_PAUSE_SECONDS`` so
-saves stay fast while the cluster is down. ``manage.py search_drain_outbox`` (cron) applies
+never raised, and leaves Elasticsearch alone for a while (``search.breaker``: no save waits on
+a cluster known to be down). ``manage.py search_drain_outbox`` (cron) applies
 whatever is left. Entries are claimed with ``SKIP LOCKED`` and deleted by id once applied, so a
 change made while its row is being applied gets an entry of its own and is applied again.
 
@@ -19,7 +19,6 @@ reach the new index once the alias has moved.
 from __future__ import annotations
 
 import logging
-import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,14 +28,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
 
-from search import backends
+from search import backends, breaker
 from search.backends.base import SearchBackend
 from search.models import OutboxEntry
 
 logger = logging.getLogger("search.outbox")
-
-# time.monotonic() before which after-commit attempts are skipped (set by a failure).
-_paused_until = 0.0
 
 
 def enqueue(kind: str, ids: list[int]) -> None:
@@ -49,8 +45,7 @@ def enqueue(kind: str, ids: list[int]) -> None:
 
 
 def _apply_after_commit(pks: list[int]) -> None:
-    global _paused_until
-    if time.monotonic() < _paused_until:
+    if breaker.elasticsearch_resting():
         return
     try:
         outcome = apply(OutboxEntry.objects.filter(pk__in=pks))
@@ -58,7 +53,7 @@ def _apply_after_commit(pks: list[int]) -> None:
         logger.exception("Applying search outbox entries after commit failed")
         outcome = Outcome(applied=0, failed=len(pks))
     if outcome.failed:
-        _paused_until = time.monotonic() + settings.SEARCH_OUTBOX_PAUSE_SECONDS
+        breaker.elasticsearch_failed()
 
 
 def lock_key(kind: str, object_id: int | None = None) -> str:

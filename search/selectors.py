@@ -6,7 +6,8 @@ doctors; active facilities for facilities. Whatever backend ranks, the page's ro
 through the scope again, so nothing the viewer may not see is returned, counted or highlighted
 (the Elasticsearch backend applies the same scope inside its query, so its facets agree).
 
-When Elasticsearch fails at query time, PostgreSQL answers and the failure is logged.
+When Elasticsearch fails at query time, PostgreSQL answers and the failure is logged; later
+searches go straight to PostgreSQL for a while (``search.breaker``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model, QuerySet
@@ -31,7 +33,7 @@ from facilities.selectors import active_facilities
 from network.models import Case
 from network.selectors.cases import cases_visible_to, with_card_data
 from network.selectors.connections import blocked_either_way_ids
-from search import backends
+from search import backends, breaker
 from search.backends.base import (
     NAMED_FACETS,
     CaseQuery,
@@ -143,17 +145,24 @@ def _check_case_query(query: CaseQuery, offset: int, limit: int) -> None:
 
 
 def _ranked(run: Callable[[SearchBackend], Hits]) -> tuple[Hits, str]:
-    """The configured backend's answer, or PostgreSQL's when Elasticsearch fails (logged)."""
+    """The configured backend's answer, or PostgreSQL's when Elasticsearch fails (logged) or
+    failed a moment ago (``search.breaker``)."""
     backend = backends.configured()
     if backend.name != "postgresql":
-        from elastic_transport import TransportError
-        from elasticsearch import ApiError
+        if not breaker.elasticsearch_resting():
+            from elastic_transport import TransportError
+            from elasticsearch import ApiError
 
-        try:
-            return run(backend), backend.name
-        except (TransportError, ApiError) as error:
-            logger.warning("Elasticsearch unavailable, PostgreSQL answers the search: %s", error)
-            backend = backends.postgres()
+            try:
+                return run(backend), backend.name
+            except (TransportError, ApiError) as error:
+                logger.warning(
+                    "Elasticsearch unavailable, PostgreSQL answers searches for the next %s s: %s",
+                    settings.ELASTICSEARCH_PAUSE_SECONDS,
+                    error,
+                )
+                breaker.elasticsearch_failed()
+        backend = backends.postgres()
     return run(backend), backend.name
 
 

@@ -10,11 +10,20 @@ from contextlib import contextmanager
 
 import pytest
 
-from search import outbox, reindex
+from search import breaker, outbox, reindex
 from search.models import IndexKind
 
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 NO_ELASTICSEARCH = "ELASTICSEARCH_URL is not set (no Elasticsearch server on this machine)"
+
+
+@pytest.fixture(autouse=True)
+def _elasticsearch_not_resting() -> Iterator[None]:
+    """Each test starts with Elasticsearch not rested by an earlier test's failure (the rest is
+    per process, and a live cluster would otherwise be skipped)."""
+    breaker._resting_until = 0.0
+    yield
+    breaker._resting_until = 0.0
 
 
 def closed_port_url() -> str:

@@ -5,6 +5,8 @@ is "down" the real way: the real client pointed at a closed local port (connecti
 from __future__ import annotations
 
 import logging
+import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,8 +17,8 @@ from django.db import transaction
 
 from network.models import Case
 from network.services import cases as case_services
-from search import outbox
-from search.backends.base import DoctorQuery, FacilityQuery
+from search import breaker, outbox
+from search.backends.base import CaseQuery, DoctorQuery, FacilityQuery
 from search.backends.postgres import PostgresBackend
 from search.models import CaseDocument, IndexKind, OutboxEntry
 from search.selectors import search_cases, search_doctors, search_facilities
@@ -35,9 +37,43 @@ graphql = graphql_conftest.graphql
 @pytest.fixture
 def unreachable(settings):
     settings.ELASTICSEARCH_URL = closed_port_url()
-    outbox._paused_until = 0.0
-    yield settings.ELASTICSEARCH_URL
-    outbox._paused_until = 0.0
+    return settings.ELASTICSEARCH_URL
+
+
+class HungCluster:
+    """A cluster that accepts connections and never answers (a hung node, a half-dead network):
+    every attempt costs ELASTICSEARCH_TIMEOUT. The kernel completes the handshakes; ``attempts``
+    counts the connections made so far."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0), backlog=64)
+        self.server.setblocking(False)
+        self.connections: list[socket.socket] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.getsockname()[1]}"
+
+    def attempts(self) -> int:
+        while True:
+            try:
+                self.connections.append(self.server.accept()[0])
+            except BlockingIOError:
+                return len(self.connections)
+
+    def close(self) -> None:
+        for each in [*self.connections, self.server]:
+            each.close()
+
+
+@pytest.fixture
+def hung(settings):
+    cluster = HungCluster()
+    settings.ELASTICSEARCH_URL = cluster.url
+    settings.ELASTICSEARCH_TIMEOUT = 0.3
+    settings.ELASTICSEARCH_PAUSE_SECONDS = 30
+    yield cluster
+    cluster.close()
 
 
 def test_without_elasticsearch_nothing_is_queued(settings, django_capture_on_commit_callbacks):
@@ -279,3 +315,56 @@ def test_facility_search_falls_back_to_postgresql_when_elasticsearch_is_unreacha
     [warning] = [record for record in caplog.records if record.name == "search"]
     assert warning.levelno == logging.WARNING
     assert "Elasticsearch unavailable, PostgreSQL answers" in warning.getMessage()
+
+
+def test_after_a_hung_cluster_fails_a_search_the_process_leaves_it_alone_for_a_while(
+    hung, caplog, settings, django_capture_on_commit_callbacks
+):
+    """A hung cluster costs the first search ELASTICSEARCH_TIMEOUT; then searches of every kind
+    go straight to PostgreSQL (with no warning each) and saves leave their updates to the
+    drain, until the pause is over and the next search tries the cluster again."""
+    duc = named_doctor("Nguyễn Văn Đức")
+    viewer = searcher()
+    with caplog.at_level(logging.WARNING, "search"):
+        first = search_doctors(viewer, DoctorQuery(text="nguyen van duc"), offset=0, limit=10)
+    assert ([row.pk for row in first.rows], first.backend) == ([duc.pk], "postgresql")
+    assert hung.attempts() == 1
+    [warning] = [record for record in caplog.records if record.name == "search"]
+    assert "PostgreSQL answers searches for the next 30 s" in warning.getMessage()
+
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, "search"):
+        with django_capture_on_commit_callbacks(execute=True):
+            case = case_services.create_case(viewer, **case_fields(title="Đau ngực trái cấp"))  # a draft
+        later = [
+            search_doctors(viewer, DoctorQuery(text="duc"), offset=0, limit=10),
+            search_facilities(FacilityQuery(text="bach mai"), offset=0, limit=10),
+            search_cases(viewer, CaseQuery(text="dau nguc"), offset=0, limit=10),
+        ]
+    assert {page.backend for page in later} == {"postgresql"}
+    assert [row.pk for row in later[0].rows] == [duc.pk]
+    assert [row.pk for row in later[2].rows] == [case.pk]
+    assert hung.attempts() == 1  # nobody waited on the cluster again
+    assert OutboxEntry.objects.get(kind=IndexKind.CASE, object_id=case.pk).attempts == 0  # for the drain
+    assert caplog.records == []
+
+    settings.ELASTICSEARCH_PAUSE_SECONDS = 0.2
+    breaker.elasticsearch_failed()  # a failure now, with the short pause
+    time.sleep(0.3)
+    search_doctors(viewer, DoctorQuery(text="duc"), offset=0, limit=10)
+    assert hung.attempts() == 2
+
+
+def test_after_a_failed_save_searches_leave_the_cluster_alone_too(hung, django_capture_on_commit_callbacks):
+    """The rest is one for the whole process: an update that failed after commit sends the
+    searches that follow straight to PostgreSQL."""
+    author = factories.doctor()
+    with django_capture_on_commit_callbacks(execute=True):
+        case = case_services.create_case(author, **case_fields(title="Đau ngực trái cấp"))
+    assert hung.attempts() == 1
+    assert OutboxEntry.objects.get(kind=IndexKind.CASE, object_id=case.pk).attempts == 1
+
+    page = search_cases(author, CaseQuery(text="dau nguc"), offset=0, limit=10)  # their draft
+
+    assert ([row.pk for row in page.rows], page.backend) == ([case.pk], "postgresql")
+    assert hung.attempts() == 1
