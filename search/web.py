@@ -34,7 +34,10 @@ def _run(doctor: User, data: dict[str, Any], offset: int) -> selectors.SearchPag
             published_from=data["published_from"],
             published_to=data["published_to"],
         )
-        return selectors.search_cases(doctor, query, offset=offset, limit=PAGE_SIZE)
+        # The case card (network/_case_card.html) shows no accepted answer: not loaded.
+        return selectors.search_cases(
+            doctor, query, offset=offset, limit=PAGE_SIZE, card_options={"accepted_answer": False}
+        )
     if data["kind"] == FACILITIES:
         return selectors.search_facilities(
             FacilityQuery(text=text, province_codes=province_codes, tiers=tiers),

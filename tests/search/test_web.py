@@ -7,13 +7,15 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import VerificationStatus
 from network.models import Case
 from tests import factories
-from tests.network.test_cases_builders import published_case
-from tests.search.builders import named_doctor, searcher
+from tests.network.test_cases_builders import comment_on, published_case
+from tests.search.builders import hospital, named_doctor, searcher
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +174,31 @@ def test_only_verified_doctors_see_the_header_search_box(client):
     assert profile.status_code == 200
     assert 'action="/accounts/logout/"' in profile.content.decode()  # the signed-in header
     assert site_search_forms(profile) == []
+
+
+@pytest.mark.parametrize("kind", ["doctors", "cases", "facilities"])
+def test_a_page_of_results_costs_the_same_for_2_and_20_hits(client, django_assert_max_num_queries, kind):
+    """No query per card: the page reads its rows, their cards and facets in a fixed number of
+    queries, whatever the number of hits."""
+
+    def make(n: int) -> None:
+        for index in range(n):
+            if kind == "doctors":
+                named_doctor(f"Nguyễn Văn Đức {index}", facility=hospital(f"Bệnh viện {index}"))
+            elif kind == "cases":
+                case = published_case(factories.doctor(), title=f"Đau ngực {index}")
+                comment_on(case, factories.doctor())
+            else:
+                hospital(f"Bệnh viện Đa khoa {index}")
+
+    text = {"doctors": "nguyen van duc", "cases": "dau nguc", "facilities": "benh vien da khoa"}[kind]
+    client.force_login(searcher())
+    make(2)
+    with CaptureQueriesContext(connection) as two:
+        assert 'data-total="2"' in client.get("/search/", {"q": text, "kind": kind}).content.decode()
+    make(18)
+
+    with django_assert_max_num_queries(len(two)):
+        page = client.get("/search/", {"q": text, "kind": kind}).content.decode()
+
+    assert 'data-total="20"' in page
