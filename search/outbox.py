@@ -3,8 +3,8 @@
 ``enqueue`` runs inside the transaction that changed a row (nothing is written when
 Elasticsearch is not configured), so the update commits or rolls back with the change. After
 commit the transaction's own entries are applied at once, best effort: a failure is logged,
-never raised, and leaves Elasticsearch alone for a while (``search.breaker``: no save waits on
-a cluster known to be down). ``manage.py search_drain_outbox`` (cron) applies
+never raised, and an outage leaves Elasticsearch alone for a while (``search.breaker``: no
+save waits on a cluster known to be down). ``manage.py search_drain_outbox`` (cron) applies
 whatever is left. Entries are claimed with ``SKIP LOCKED`` and deleted by id once applied, so a
 change made while its row is being applied gets an entry of its own and is applied again.
 
@@ -51,8 +51,8 @@ def _apply_after_commit(pks: list[int]) -> None:
         outcome = apply(OutboxEntry.objects.filter(pk__in=pks))
     except Exception:
         logger.exception("Applying search outbox entries after commit failed")
-        outcome = Outcome(applied=0, failed=len(pks))
-    if outcome.failed:
+        return
+    if outcome.outage:
         breaker.elasticsearch_failed()
 
 
@@ -93,6 +93,7 @@ class Outcome:
     applied: int
     failed: int
     error: str = ""
+    outage: bool = False  # a failure said the cluster is down (search.breaker.is_outage)
 
 
 def apply(entries: QuerySet[OutboxEntry], backend: SearchBackend | None = None, limit: int = 500) -> Outcome:
@@ -115,6 +116,7 @@ def apply(entries: QuerySet[OutboxEntry], backend: SearchBackend | None = None, 
         applied: list[int] = []
         failed: list[int] = []
         error = ""
+        outage = False
         for kind, kind_entries in by_kind.items():
             pks = [entry.pk for entry in kind_entries]
             try:
@@ -123,11 +125,12 @@ def apply(entries: QuerySet[OutboxEntry], backend: SearchBackend | None = None, 
                 error = f"{type(problem).__name__}: {problem}"[:2000]
                 logger.warning("Search outbox: %s %s", kind, error)
                 failed.extend(pks)
+                outage = outage or breaker.is_outage(problem)
             else:
                 applied.extend(pks)
         OutboxEntry.objects.filter(pk__in=applied).delete()
         OutboxEntry.objects.filter(pk__in=failed).update(attempts=F("attempts") + 1, last_error=error)
-    return Outcome(applied=len(applied), failed=len(failed), error=error)
+    return Outcome(applied=len(applied), failed=len(failed), error=error, outage=outage)
 
 
 def drain(backend: SearchBackend | None = None, batch: int = 500) -> Outcome:
@@ -138,5 +141,6 @@ def drain(backend: SearchBackend | None = None, batch: int = 500) -> Outcome:
         total.applied += outcome.applied
         total.failed += outcome.failed
         total.error = outcome.error or total.error
+        total.outage = total.outage or outcome.outage
         if outcome.failed or not outcome.applied:
             return total

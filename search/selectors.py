@@ -146,7 +146,7 @@ def _check_case_query(query: CaseQuery, offset: int, limit: int) -> None:
 
 def _ranked(run: Callable[[SearchBackend], Hits]) -> tuple[Hits, str]:
     """The configured backend's answer, or PostgreSQL's when Elasticsearch fails (logged) or
-    failed a moment ago (``search.breaker``)."""
+    was seen down a moment ago (``search.breaker``)."""
     backend = backends.configured()
     if backend.name != "postgresql":
         if not breaker.elasticsearch_resting():
@@ -156,12 +156,15 @@ def _ranked(run: Callable[[SearchBackend], Hits]) -> tuple[Hits, str]:
             try:
                 return run(backend), backend.name
             except (TransportError, ApiError) as error:
-                logger.warning(
-                    "Elasticsearch unavailable, PostgreSQL answers searches for the next %s s: %s",
-                    settings.ELASTICSEARCH_PAUSE_SECONDS,
-                    error,
-                )
-                breaker.elasticsearch_failed()
+                if breaker.is_outage(error):
+                    logger.warning(
+                        "Elasticsearch unavailable, PostgreSQL answers searches for the next %s s: %s",
+                        settings.ELASTICSEARCH_PAUSE_SECONDS,
+                        error,
+                    )
+                    breaker.elasticsearch_failed()
+                else:  # this search refused (a bug to fix): the next one may go through
+                    logger.error("Elasticsearch refused a search, PostgreSQL answers it: %s", error)
         backend = backends.postgres()
     return run(backend), backend.name
 

@@ -4,16 +4,20 @@ is "down" the real way: the real client pointed at a closed local port (connecti
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.test import override_settings
 
 from network.models import Case
 from network.services import cases as case_services
@@ -78,8 +82,9 @@ def hung(settings):
 
 def test_without_elasticsearch_nothing_is_queued(settings, django_capture_on_commit_callbacks):
     settings.ELASTICSEARCH_URL = ""
+    author = factories.doctor()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        case_services.create_case(factories.doctor(), **case_fields())
+        case_services.create_case(author, **case_fields())
     assert OutboxEntry.objects.count() == 0
     assert callbacks == []
 
@@ -242,6 +247,17 @@ def test_an_entry_the_cluster_keeps_refusing_does_not_hold_back_the_others():
 
     assert (outcome.applied, outcome.failed) == (2, 1)
     assert list(OutboxEntry.objects.values_list("object_id", "attempts")) == [(111, 2)]
+    assert not outcome.outage  # one refused document says nothing of the cluster: saves go on
+
+
+def test_an_unreachable_cluster_is_an_outage_for_the_outbox(unreachable):
+    """The real client on a closed port: the failed entry is kept, and the outcome tells the
+    after-commit hook to leave the cluster alone for a while."""
+    OutboxEntry.objects.create(kind=IndexKind.CASE, object_id=1)
+
+    outcome = outbox.apply(OutboxEntry.objects.all())
+
+    assert (outcome.failed, outcome.outage) == (1, True)
 
 
 class Abandoned(Exception):
@@ -368,3 +384,55 @@ def test_after_a_failed_save_searches_leave_the_cluster_alone_too(hung, django_c
 
     assert ([row.pk for row in page.rows], page.backend) == ([case.pk], "postgresql")
     assert hung.attempts() == 1
+
+
+@contextmanager
+def answering_cluster(status: int) -> Iterator[list[str]]:
+    """A local HTTP server answering every request with ``status`` and an Elasticsearch error
+    body; yields the paths asked, in order."""
+    asked: list[str] = []
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            asked.append(self.path)
+            body = json.dumps({"error": {"type": "refused", "reason": "refused"}, "status": status}).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("X-Elastic-Product", "Elasticsearch")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_PUT = do_POST
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with override_settings(ELASTICSEARCH_URL=f"http://127.0.0.1:{server.server_port}"):
+            yield asked
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(("status", "outage"), [(400, False), (429, True), (503, True)])
+def test_only_an_outage_rests_the_cluster_a_refused_search_does_not(status, outage, caplog):
+    """A 5xx or 429 says the cluster is down or overloaded: later searches leave it alone. A
+    4xx refuses this one search (a bug to fix, logged as an error): the next search asks again.
+    Either way PostgreSQL answers."""
+    duc = named_doctor("Nguyễn Văn Đức")
+    viewer = searcher()
+    with answering_cluster(status) as asked, caplog.at_level(logging.WARNING, "search"):
+        pages = [
+            search_doctors(viewer, DoctorQuery(text="nguyen van duc"), offset=0, limit=10) for _ in range(2)
+        ]
+
+    assert [([row.pk for row in page.rows], page.backend) for page in pages] == [([duc.pk], "postgresql")] * 2
+    assert len(asked) == (1 if outage else 2)
+    [level] = {record.levelno for record in caplog.records if record.name == "search"}
+    assert level == (logging.WARNING if outage else logging.ERROR)
