@@ -6,15 +6,20 @@ syllables are what users type. ``refresh`` runs inside the caller's transaction 
 receivers call it from the transaction that changed the row); ``rebuild`` serves
 ``search_reindex`` and the initial migration.
 
-Doctors' and facilities' documents also feed the vocabulary (``SearchWord``) that mistyped
-query words are corrected against: every word of a document written is added to it.
+Findable doctors' and facilities' documents also feed the vocabulary (``SearchWord``) that
+mistyped query words are corrected against: a document's words are added to it once its
+transaction has committed, in a statement of its own, so a save never waits on the vocabulary nor fails
+because of it (a word missed then is added by the next save holding it, or by
+``search_reindex``).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
+from typing import Any
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from search.models import IndexKind
 
@@ -76,40 +81,89 @@ def _upsert(kind: str, where: str) -> str:
     )
 
 
+logger = logging.getLogger("search")
+
 # Kinds whose words are corrected when mistyped (names: doctors and facilities).
 VOCABULARY_KINDS = (IndexKind.DOCTOR, IndexKind.FACILITY)
+# Longer words are neither kept nor corrected (fuzzystrmatch stops at 255 characters).
+MAX_WORD_LENGTH = 64
+# New words a statement of search_reindex adds at most (each statement holds its words' locks).
+WORDS_BATCH = 1_000
 
 
-def _add_words(kind: str, where: str) -> str:
-    """The words of ``kind``'s documents matching ``where`` (on alias ``d``) added to the
-    vocabulary, in word order (concurrent writers lock new words in the same order)."""
-    table = _SOURCES[kind][0]
+def _findable(kind: str) -> tuple[str, tuple[Any, ...]]:
+    """SQL selecting the ids of the rows every signed-in doctor may find: verified doctors,
+    active facilities (their words alone make the vocabulary, so no hidden account decides
+    how a query is read)."""
+    from accounts.models import User
+    from accounts.selectors import verified_doctors_q
+    from facilities.selectors import active_facilities
+
+    rows = User.objects.filter(verified_doctors_q()) if kind == IndexKind.DOCTOR else active_facilities()
+    return rows.order_by().values("pk").query.sql_with_params()
+
+
+def _words_of(kind: str, where: str, params: list[Any]) -> tuple[str, list[Any]]:
+    """The distinct words of the documents of ``kind``'s findable rows matching ``where`` (on
+    alias ``d``, with ``params``), sorted: a statement and its parameters."""
+    table, key = _SOURCES[kind][:2]
+    findable, findable_params = _findable(kind)
     return (
-        f"INSERT INTO search_searchword (kind, word) "  # noqa: S608 (table names are constants)
-        f"SELECT DISTINCT %s, w.lexeme FROM {table} d, unnest(d.document) w WHERE {where} "
-        f"ORDER BY 2 ON CONFLICT (kind, word) DO NOTHING"
+        f"SELECT DISTINCT w.lexeme FROM {table} d, unnest(d.document) w "  # noqa: S608 (constants and ORM SQL)
+        f"WHERE {where} AND d.{key} IN ({findable}) AND length(w.lexeme) <= {MAX_WORD_LENGTH} ORDER BY 1",
+        [*params, *findable_params],
     )
+
+
+# Words given as an array, in their order: concurrent writers lock new words in the same order.
+_ADD_WORDS = """
+    INSERT INTO search_searchword (kind, word) SELECT %s, word FROM unnest(%s::text[]) AS word
+    ON CONFLICT (kind, word) DO NOTHING
+"""
 
 
 def refresh(kind: str, ids: Iterable[int]) -> None:
     """Rewrite the documents of ``ids`` from their rows (rows gone: documents go with them by
-    cascade), and add their words to the vocabulary."""
+    cascade); their words reach the vocabulary after commit."""
     ids = sorted(set(ids))
     if not ids:
         return
-    _table, key, _select, alias, _columns = _SOURCES[kind]
+    alias = _SOURCES[kind][3]
     with connection.cursor() as cursor:
         cursor.execute(_upsert(kind, f"{alias}.id = ANY(%s)"), [ids])
-        if kind in VOCABULARY_KINDS:
-            cursor.execute(_add_words(kind, f"d.{key} = ANY(%s)"), [kind, ids])
+    if kind in VOCABULARY_KINDS:
+        transaction.on_commit(lambda: _add_words_of(kind, ids))
+
+
+def _add_words_of(kind: str, ids: list[int]) -> None:
+    """After commit: the words of the documents of ``ids`` (those findable) added to the
+    vocabulary."""
+    key = _SOURCES[kind][1]
+    words, params = _words_of(kind, f"d.{key} = ANY(%s)", [ids])
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO search_searchword (kind, word) SELECT %s, lexeme FROM ({words}) AS found "  # noqa: S608 (constants)
+                "ON CONFLICT (kind, word) DO NOTHING",
+                [kind, *params],
+            )
+    except DatabaseError:
+        logger.exception("Adding the words of %s documents %s to the vocabulary failed", kind, ids[:10])
 
 
 def rebuild_vocabulary(kind: str) -> None:
-    """``kind``'s vocabulary made anew from its documents (words no document holds dropped), in
-    one transaction: searches meanwhile correct against the previous one."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM search_searchword WHERE kind = %s", [kind])
-        cursor.execute(_add_words(kind, "TRUE"), [kind])
+    """``kind``'s vocabulary made anew from its findable rows' documents: words none holds any
+    more dropped, missing ones added a batch per statement (short statements: a save adding a new
+    word never waits long on this)."""
+    with connection.cursor() as cursor:
+        cursor.execute(*_words_of(kind, "TRUE", []))
+        words = [word for (word,) in cursor.fetchall()]
+        cursor.execute(
+            "DELETE FROM search_searchword WHERE kind = %s AND word NOT IN (SELECT unnest(%s::text[]))",
+            [kind, words],
+        )
+        for start in range(0, len(words), WORDS_BATCH):
+            cursor.execute(_ADD_WORDS, [kind, words[start : start + WORDS_BATCH]])
 
 
 BATCH = 20_000

@@ -74,10 +74,11 @@ class IndexKind(models.TextChoices):
 
 
 class SearchWord(models.Model):
-    """A folded word of the doctors' or the facilities' documents: the vocabulary a mistyped
-    word of a query is corrected against (``search.backends.postgres``). Written with the
-    documents; a word no document holds any more stays until ``search_reindex`` (it can only
-    widen a correction, never show anything the scope does not)."""
+    """A folded word of a verified doctor's or an active facility's document: the vocabulary
+    a mistyped word of a query is corrected against (``search.backends.postgres``). Only what
+    every signed-in doctor may find, so no hidden account decides how a query is read. Added
+    after the document's transaction commits; a word nobody findable holds any more stays
+    until ``search_reindex``."""
 
     kind = models.CharField(max_length=10, choices=IndexKind.choices)
     word = models.TextField()

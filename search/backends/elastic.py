@@ -228,22 +228,25 @@ def _with_facets(search: dsl.Search, facets: dict[str, str]) -> dsl.Search:
     return search
 
 
-def _named_text(text: str, name: str) -> dsl.query.Query:
-    """Every word somewhere (folded), or every word with a typo at most (``fuzziness: AUTO``:
-    none under 3 letters, one up to 5, two beyond; the PostgreSQL backend allows one from 3
-    letters); diacritics typed as written boost the exact form of ``name``."""
+def _named_text(text: str, name: str, *, fuzzy: bool) -> dsl.query.Query:
+    """Every word somewhere (folded) or, ``fuzzy``, every word with a typo at most
+    (``fuzziness: AUTO``: none under 3 letters, one up to 5, two beyond); diacritics typed as
+    written boost the exact form of ``name``. As on PostgreSQL, the fuzzy query is only asked
+    when the plain one finds nothing (``ElasticBackend._named``)."""
+    words = {"query": text, "operator": "and", **({"fuzziness": "AUTO"} if fuzzy else {})}
     return dsl.Q(
         "bool",
         should=[
-            dsl.Q("match", all_text={"query": text, "operator": "and"}),
-            dsl.Q("match", all_text={"query": text, "operator": "and", "fuzziness": "AUTO"}),
+            dsl.Q("match", all_text=words),
             dsl.Q("match_phrase", **{f"{name}.exact": {"query": text, "boost": 3}}),
         ],
         minimum_should_match=1,
     )
 
 
-def doctor_search(scope_filter: list[dsl.query.Query], excluded: list[int], query: DoctorQuery) -> dsl.Search:
+def doctor_search(
+    scope_filter: list[dsl.query.Query], excluded: list[int], query: DoctorQuery, *, fuzzy: bool = False
+) -> dsl.Search:
     filters = list(scope_filter)
     if query.specialty_ids:
         filters.append(dsl.Q("terms", specialty_ids=list(query.specialty_ids)))
@@ -253,7 +256,7 @@ def doctor_search(scope_filter: list[dsl.query.Query], excluded: list[int], quer
         filters.append(dsl.Q("terms", tier=list(query.tiers)))
     if query.verification_statuses:
         filters.append(dsl.Q("terms", verification_status=list(query.verification_statuses)))
-    must = [_named_text(query.text, "full_name")] if query.text.strip() else []
+    must = [_named_text(query.text, "full_name", fuzzy=fuzzy)] if query.text.strip() else []
     must_not = [dsl.Q("ids", values=[str(pk) for pk in excluded])] if excluded else []
     search = dsl.Search().query(dsl.Q("bool", must=must, filter=filters, must_not=must_not))
     search = search.sort("_score", "full_name.raw", "row_id")
@@ -284,13 +287,13 @@ def verified_doctor_filter(today: date) -> list[dsl.query.Query]:
     ]
 
 
-def facility_search(query: FacilityQuery) -> dsl.Search:
+def facility_search(query: FacilityQuery, *, fuzzy: bool = False) -> dsl.Search:
     filters = [dsl.Q("term", is_active=True)]
     if query.province_codes:
         filters.append(dsl.Q("terms", province_code=list(query.province_codes)))
     if query.tiers:
         filters.append(dsl.Q("terms", tier=list(query.tiers)))
-    must = [_named_text(query.text, "name")] if query.text.strip() else []
+    must = [_named_text(query.text, "name", fuzzy=fuzzy)] if query.text.strip() else []
     search = dsl.Search().query(dsl.Q("bool", must=must, filter=filters))
     search = search.sort("_score", "name.raw", "row_id")
     return _with_facets(search.extra(track_total_hits=True), {"province": "province_code", "tier": "tier"})
@@ -406,15 +409,32 @@ class ElasticBackend:
         response = search[offset : offset + limit].using(self.client).index(alias_name(kind)).execute()
         return hits_from_body(response.to_dict())
 
+    def _named(
+        self, kind: str, text: str, search: Callable[[bool], dsl.Search], offset: int, limit: int
+    ) -> Hits:
+        """The plain search, or when it finds nothing, the one tolerating a typo per word."""
+        hits = self._run(kind, search(False), offset, limit)
+        if hits.total or not text.strip():
+            return hits
+        return self._run(kind, search(True), offset, limit)
+
     def doctors(self, scope: DoctorScope, query: DoctorQuery, offset: int, limit: int) -> Hits:
-        if not scope.doctors.query.is_empty():
-            scope_filter = [] if scope.all_accounts else verified_doctor_filter(timezone.localdate())
-            search = doctor_search(scope_filter, list(scope.excluded_ids), query)
-            return self._run(IndexKind.DOCTOR, search, offset, limit)
-        return Hits(ids=[], total=0)
+        if scope.doctors.query.is_empty():
+            return Hits(ids=[], total=0)
+        scope_filter = [] if scope.all_accounts else verified_doctor_filter(timezone.localdate())
+        excluded = list(scope.excluded_ids)
+        return self._named(
+            IndexKind.DOCTOR,
+            query.text,
+            lambda fuzzy: doctor_search(scope_filter, excluded, query, fuzzy=fuzzy),
+            offset,
+            limit,
+        )
 
     def facilities(self, scope: QuerySet[Facility], query: FacilityQuery, offset: int, limit: int) -> Hits:
-        return self._run(IndexKind.FACILITY, facility_search(query), offset, limit)
+        return self._named(
+            IndexKind.FACILITY, query.text, lambda fuzzy: facility_search(query, fuzzy=fuzzy), offset, limit
+        )
 
     def cases(self, scope: CaseScope, query: CaseQuery, offset: int, limit: int) -> Hits:
         if scope.viewer_id is None:

@@ -1,9 +1,9 @@
 """The PostgreSQL backend (the default): search's document tables joined to the live rows.
 
 Text is matched on folded words (``plainto_tsquery('simple', ...)``: every word must occur).
-Doctors and facilities tolerate a typo: when nothing matches, each query word missing from
-their vocabulary is replaced by its words one typo away, and as a last resort names match by
-trigram word similarity of the whole query. Ranking: relevance (``ts_rank``, plus name
+Doctors and facilities tolerate a typo: when nothing matches, each query word their vocabulary
+lacks may also be any of its words one typo away, and as a last resort names match by trigram word
+similarity of the whole query. Ranking: relevance (``ts_rank``, plus name
 similarity), then recency for cases, then name.
 """
 
@@ -163,11 +163,10 @@ def _named_search(
     rows: QuerySet, kind: str, text: str, order: Order, facets: dict[str, str], offset: int, limit: int
 ) -> Hits:
     """Doctors or facilities (``kind``) matching every folded word of ``text``. When none does:
-    the same with each word their vocabulary lacks read as any of its words one typo away
-    ("nguyen van dux tim mach" finds Nguyễn Văn Đức, Tim mạch); then, if that finds nothing
-    either, those whose name is close to the whole text (trigram word similarity). A typo
-    costs more passes only when it matters. Best first: text rank plus name similarity, then
-    ``order``."""
+    the same with each word the vocabulary lacks also read as its words one typo away ("nguyen
+    van dux tim mach" finds Nguyễn Văn Đức, Tim mạch); then, if that finds nothing either, those whose
+    name is close to the whole text (trigram word similarity). A typo costs more passes only
+    when it matters. Best first: text rank plus name similarity, then ``order``."""
     query = _text_query(text)
     if query is None:
         return _one_pass(rows, NO_RANK, order, facets, offset, limit)
@@ -190,42 +189,51 @@ def _named_search(
 
 # Words this short must be typed right (as Elasticsearch's fuzziness AUTO: no edit under 3).
 MIN_CORRECTED_LENGTH = 3
-# At most this many readings of one mistyped word.
-MAX_READINGS = 50
+# The vocabulary's words one typo away, or nearly (one_typo_apart decides); the CASE keeps
+# levenshtein (at most 255 characters) off words of another length, whatever the plan.
 _NEAR_WORDS = """
     SELECT typed, word FROM unnest(%s::text[]) AS typed
       JOIN search_searchword ON kind = %s
-       AND length(word) BETWEEN length(typed) - 1 AND length(typed) + 1
-       AND levenshtein_less_equal(word, typed, 2) <= 2
+       AND CASE WHEN length(word) BETWEEN length(typed) - 1 AND length(typed) + 1
+                THEN levenshtein_less_equal(word, typed, 2) <= 2 ELSE false END
 """
 
 
 def _corrected_query(kind: str, words: list[str]) -> SearchQuery | None:
-    """``words`` (folded) as a query in which each word ``kind``'s vocabulary lacks may be any
-    of its words one typo away: a letter wrong, missing or extra, or two neighbours swapped.
-    None when every word is known (nothing to correct) or one has no reading."""
+    """``words`` (folded) as a query in which each word ``kind``'s vocabulary lacks (of 3 to
+    ``documents.MAX_WORD_LENGTH`` letters) may also be any of its words one typo away: a letter
+    wrong, missing or extra, or two neighbours swapped. None when no such word has one.
+
+    The vocabulary holds only what every signed-in doctor may find (verified doctors, active
+    facilities), so no hidden account decides which words are corrected; corrections then
+    match only what the viewer's scope shows."""
     words = list(dict.fromkeys(words))
-    near: dict[str, list[str]] = defaultdict(list)
-    with connection.cursor() as cursor:
-        cursor.execute(_NEAR_WORDS, [words, kind])
-        for typed, word in cursor.fetchall():
-            near[typed].append(word)
-    unknown = [typed for typed in words if typed not in near[typed]]
-    if not unknown:
+    correctable = [word for word in words if MIN_CORRECTED_LENGTH <= len(word) <= documents.MAX_WORD_LENGTH]
+    if not correctable:
         return None
-    readings: dict[str, list[str]] = {typed: [typed] for typed in words}
-    for typed in unknown:
-        close = sorted(word for word in near[typed] if one_typo_apart(typed, word))
-        if len(typed) < MIN_CORRECTED_LENGTH or not close:
-            return None
-        readings[typed] = close[:MAX_READINGS]
+    near: dict[str, set[str]] = defaultdict(set)
+    with connection.cursor() as cursor:
+        cursor.execute(_NEAR_WORDS, [correctable, kind])
+        for typed, word in cursor.fetchall():
+            near[typed].add(word)
+    readings = {
+        typed: [typed, *sorted(word for word in near[typed] if one_typo_apart(typed, word))]
+        for typed in words
+        if typed not in near[typed]  # the vocabulary lacks it
+    }
+    if not any(len(reading) > 1 for reading in readings.values()):
+        return None
     return reduce(
         operator.and_,
         (
             reduce(
-                operator.or_, (SearchQuery(word, config="simple", search_type="plain") for word in reading)
+                operator.or_,
+                (
+                    SearchQuery(word, config="simple", search_type="plain")
+                    for word in readings.get(typed, [typed])
+                ),
             )
-            for reading in readings.values()
+            for typed in words
         ),
     )
 

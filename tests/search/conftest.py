@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from search import breaker, outbox, reindex
+from search import breaker, documents, outbox, reindex
 from search.models import IndexKind
 
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
@@ -67,11 +67,14 @@ def elasticsearch_backend(settings, db) -> Iterator[str]:
 
 @pytest.fixture
 def synced(backend: str) -> Callable[[], None]:
-    """Bring the backend in step with the rows written so far (as the after-commit hook and the
-    drain command do; tests run inside one transaction, so nothing has been committed)."""
+    """Bring the backend in step with the rows written so far (as the after-commit hooks and the
+    drain command do; tests run inside one transaction, so nothing has been committed):
+    PostgreSQL's vocabulary, Elasticsearch's indexes."""
 
     def sync() -> None:
         if backend != "elasticsearch":
+            for kind in documents.VOCABULARY_KINDS:
+                documents.rebuild_vocabulary(kind)
             return
         from django.conf import settings
 

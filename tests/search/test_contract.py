@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import VerificationStatus
@@ -19,8 +20,22 @@ from tests.network.test_cases_builders import block, connect, published_case
 from tests.search.builders import hanoi, hospital, hue, named_doctor, neurology, searcher
 
 
+def answered_by_the_backend_under_test(page):
+    """A contract test must not pass on PostgreSQL's fallback when Elasticsearch is under test."""
+    assert page.backend == ("elasticsearch" if settings.ELASTICSEARCH_URL else "postgresql")
+    return page
+
+
 def doctors(viewer, text="", **filters):
-    return search_doctors(viewer, DoctorQuery(text=text, **filters), offset=0, limit=20)
+    return answered_by_the_backend_under_test(
+        search_doctors(viewer, DoctorQuery(text=text, **filters), offset=0, limit=20)
+    )
+
+
+def facilities(text, **filters):
+    return answered_by_the_backend_under_test(
+        search_facilities(FacilityQuery(text=text, **filters), offset=0, limit=10)
+    )
 
 
 def names(page) -> list[str]:
@@ -218,18 +233,16 @@ def test_facilities_by_folded_name_with_filters_and_facets(backend, synced):
     closed.save()
     synced()
 
-    found = search_facilities(FacilityQuery(text="benh vien bach mai"), offset=0, limit=10)
+    found = facilities("benh vien bach mai")
     assert [row.pk for row in found.rows] == [bach_mai.pk]
     assert found.total == 1
 
-    hospitals = search_facilities(FacilityQuery(text="benh vien"), offset=0, limit=10)
+    hospitals = facilities("benh vien")
     assert {row.pk for row in hospitals.rows} == {bach_mai.pk, hue_central.pk}
     assert facet(hospitals, "province") == {str(hanoi().pk): 1, str(hue().pk): 1}
-    in_hue = search_facilities(
-        FacilityQuery(text="benh vien", province_codes=(hue().pk,)), offset=0, limit=10
-    )
+    in_hue = facilities("benh vien", province_codes=(hue().pk,))
     assert [row.pk for row in in_hue.rows] == [hue_central.pk]
-    commune = search_facilities(FacilityQuery(text="dong da", tiers=(Tier.COMMUNE,)), offset=0, limit=10)
+    commune = facilities("dong da", tiers=(Tier.COMMUNE,))
     assert [row.name for row in commune.rows] == ["Trạm Y tế Phường Đống Đa"]
     assert "<mark>Đống</mark>" in commune.highlights[commune.rows[0].pk][0].fragment
 
@@ -238,7 +251,7 @@ def test_facility_name_with_a_typo(backend, synced):
     bach_mai = hospital("Bệnh viện Bạch Mai")
     synced()
 
-    page = search_facilities(FacilityQuery(text="benh vien bach mia"), offset=0, limit=10)
+    page = facilities("benh vien bach mia")
 
     assert [row.pk for row in page.rows] == [bach_mai.pk]
 
@@ -263,7 +276,9 @@ def case_of(author, **fields) -> Case:
 
 
 def cases(viewer, text="", **filters):
-    return search_cases(viewer, CaseQuery(text=text, **filters), offset=0, limit=20)
+    return answered_by_the_backend_under_test(
+        search_cases(viewer, CaseQuery(text=text, **filters), offset=0, limit=20)
+    )
 
 
 def test_cases_by_relevance_then_recency(backend, synced):

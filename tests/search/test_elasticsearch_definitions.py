@@ -155,23 +155,28 @@ def test_case_search_body_filters_ranks_and_facets():
     assert body["track_total_hits"] is True
 
 
-def test_doctor_search_body_tolerates_a_typo_in_names_and_keeps_the_scope():
+def test_doctor_search_body_tolerates_a_typo_only_when_asked_and_keeps_the_scope():
+    """As on PostgreSQL, the typo-tolerant query is a second one, asked only when the plain one
+    finds nothing: a correctly typed "nguyen van duc" must not also count every "Duy"."""
     scope = elastic.verified_doctor_filter(date(2026, 11, 26))
-    body = elastic.doctor_search(
-        scope, [5, 6], DoctorQuery(text="nguyen van dux", tiers=("central",))
-    ).to_dict()
+    query = DoctorQuery(text="nguyen van dux", tiers=("central",))
+    plain = elastic.doctor_search(scope, [5, 6], query).to_dict()
+    fuzzy = elastic.doctor_search(scope, [5, 6], query, fuzzy=True).to_dict()
 
-    query = body["query"]["bool"]
-    [text] = query["must"]
+    assert {"match": {"all_text": {"query": "nguyen van dux", "operator": "and"}}} in plain["query"]["bool"][
+        "must"
+    ][0]["bool"]["should"]
+    assert "fuzziness" not in str(plain["query"])
+    body = fuzzy["query"]["bool"]
+    [text] = body["must"]
     assert {
         "match": {"all_text": {"query": "nguyen van dux", "operator": "and", "fuzziness": "AUTO"}}
     } in text["bool"]["should"]
-    assert {"match": {"all_text": {"query": "nguyen van dux", "operator": "and"}}} in text["bool"]["should"]
-    assert {"term": {"verification_status": VerificationStatus.VERIFIED}} in query["filter"]
-    assert {"range": {"licence_expires_on": {"gte": "2026-11-26"}}} in query["filter"][2]["bool"]["should"]
-    assert {"terms": {"tier": ["central"]}} in query["filter"]
-    assert query["must_not"] == [{"ids": {"values": ["5", "6"]}}]  # blocked either way
-    assert set(body["aggs"]) == {"specialty", "province", "tier", "verification_status"}
+    assert {"term": {"verification_status": VerificationStatus.VERIFIED}} in body["filter"]
+    assert {"range": {"licence_expires_on": {"gte": "2026-11-26"}}} in body["filter"][2]["bool"]["should"]
+    assert {"terms": {"tier": ["central"]}} in body["filter"]
+    assert body["must_not"] == [{"ids": {"values": ["5", "6"]}}]  # blocked either way
+    assert set(fuzzy["aggs"]) == {"specialty", "province", "tier", "verification_status"}
 
 
 def test_facility_search_body():
