@@ -8,8 +8,8 @@ receivers call it from the transaction that changed the row); ``rebuild`` serves
 
 Findable doctors' and facilities' documents also feed the vocabulary (``SearchWord``) that
 mistyped query words are corrected against: a document's words are added to it once its
-transaction has committed, in a statement of its own, so a save never waits on the vocabulary nor fails
-because of it (a word missed then is added by the next save holding it, or by
+transaction has committed, in a statement of its own, so a save never waits on the vocabulary
+nor fails because of it (a word missed then is added by the next save holding it, or by
 ``search_reindex``).
 """
 
@@ -22,6 +22,8 @@ from typing import Any
 from django.db import DatabaseError, connection, transaction
 
 from search.models import IndexKind
+
+logger = logging.getLogger("search")
 
 _DOCTOR_SELECT = """
     SELECT u.id, tuyen_fold(u.full_name),
@@ -80,8 +82,6 @@ def _upsert(kind: str, where: str) -> str:
         f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
     )
 
-
-logger = logging.getLogger("search")
 
 # Kinds whose words are corrected when mistyped (names: doctors and facilities).
 VOCABULARY_KINDS = (IndexKind.DOCTOR, IndexKind.FACILITY)
@@ -153,8 +153,8 @@ def _add_words_of(kind: str, ids: list[int]) -> None:
 
 def rebuild_vocabulary(kind: str) -> None:
     """``kind``'s vocabulary made anew from its findable rows' documents: words none holds any
-    more dropped, missing ones added a batch per statement (short statements: a save adding a new
-    word never waits long on this)."""
+    more dropped, missing ones added a batch per statement (short statements: a save adding
+    a new word never waits long on this)."""
     with connection.cursor() as cursor:
         cursor.execute(*_words_of(kind, "TRUE", []))
         words = [word for (word,) in cursor.fetchall()]
