@@ -318,8 +318,8 @@ ELASTICSEARCH_INDEX_PREFIX = os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "tuyen
 # Seconds a search or an after-commit index update waits for the cluster before giving up
 # (a search then falls back to PostgreSQL; an update stays in the outbox).
 ELASTICSEARCH_TIMEOUT = env_int("ELASTICSEARCH_TIMEOUT", 2)
-# After an Elasticsearch outage, a process leaves it alone this many seconds: searches go straight to
-# PostgreSQL, index updates wait in the outbox for `manage.py search_drain_outbox` (cron).
+# After an Elasticsearch outage, a process leaves it alone this many seconds: searches go
+# straight to PostgreSQL, index updates wait in the outbox for `manage.py search_drain_outbox`.
 ELASTICSEARCH_PAUSE_SECONDS = env_int("ELASTICSEARCH_PAUSE_SECONDS", 30)
 
 # --- Security ---------------------------------------------------------------------------------

@@ -115,11 +115,13 @@ def _words_of(kind: str, where: str, params: list[Any]) -> tuple[str, list[Any]]
     )
 
 
-# Words given as an array, in their order: concurrent writers lock new words in the same order.
-_ADD_WORDS = """
-    INSERT INTO search_searchword (kind, word) SELECT %s, word FROM unnest(%s::text[]) AS word
-    ON CONFLICT (kind, word) DO NOTHING
-"""
+def _add_words(words: str) -> str:
+    """An INSERT of the words ``words`` selects (one column, sorted: concurrent writers lock
+    new words in the same order) into the vocabulary of the kind given as first parameter."""
+    return (
+        f"INSERT INTO search_searchword (kind, word) SELECT %s, word FROM ({words}) AS found (word) "  # noqa: S608 (our SQL)
+        "ON CONFLICT (kind, word) DO NOTHING"
+    )
 
 
 def refresh(kind: str, ids: Iterable[int]) -> None:
@@ -142,11 +144,7 @@ def _add_words_of(kind: str, ids: list[int]) -> None:
     words, params = _words_of(kind, f"d.{key} = ANY(%s)", [ids])
     try:
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO search_searchword (kind, word) SELECT %s, lexeme FROM ({words}) AS found "  # noqa: S608 (constants)
-                "ON CONFLICT (kind, word) DO NOTHING",
-                [kind, *params],
-            )
+            cursor.execute(_add_words(words), [kind, *params])
     except DatabaseError:
         logger.exception("Adding the words of %s documents %s to the vocabulary failed", kind, ids[:10])
 
@@ -163,7 +161,9 @@ def rebuild_vocabulary(kind: str) -> None:
             [kind, words],
         )
         for start in range(0, len(words), WORDS_BATCH):
-            cursor.execute(_ADD_WORDS, [kind, words[start : start + WORDS_BATCH]])
+            cursor.execute(
+                _add_words("SELECT unnest(%s::text[])"), [kind, words[start : start + WORDS_BATCH]]
+            )
 
 
 BATCH = 20_000

@@ -1,9 +1,9 @@
 """Rebuilding an index in bulk (``manage.py search_reindex``).
 
 PostgreSQL: the document rows are rewritten in place by id ranges (their GIN indexes follow;
-searches keep working meanwhile), then names' vocabulary is made anew. Elasticsearch: a new index is filled, then the alias is moved
-to it in one atomic ``update_aliases`` call and the old index dropped, so searches never see a
-half-built index. Appliers keep off the kind while this runs (``outbox.paused``): updates made
+searches keep working meanwhile), then names' vocabulary is made anew. Elasticsearch: a new
+index is filled, then the alias is moved to it in one atomic ``update_aliases`` call and the
+old index dropped, so searches never see a half-built index. Appliers keep off the kind while this runs (``outbox.paused``): updates made
 meanwhile wait in the outbox and are drained into the new index once the alias has moved.
 """
 

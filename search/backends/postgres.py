@@ -2,9 +2,9 @@
 
 Text is matched on folded words (``plainto_tsquery('simple', ...)``: every word must occur).
 Doctors and facilities tolerate a typo: when nothing matches, each query word their vocabulary
-lacks may also be any of its words one typo away, and as a last resort names match by trigram word
-similarity of the whole query. Ranking: relevance (``ts_rank``, plus name
-similarity), then recency for cases, then name.
+lacks may also be any of its words one typo away, and as a last resort names match by trigram
+word similarity of the whole query. Ranking: relevance (``ts_rank``, plus name similarity),
+then recency for cases, then name.
 """
 
 from __future__ import annotations
@@ -164,9 +164,9 @@ def _named_search(
 ) -> Hits:
     """Doctors or facilities (``kind``) matching every folded word of ``text``. When none does:
     the same with each word the vocabulary lacks also read as its words one typo away ("nguyen
-    van dux tim mach" finds Nguyễn Văn Đức, Tim mạch); then, if that finds nothing either, those whose
-    name is close to the whole text (trigram word similarity). A typo costs more passes only
-    when it matters. Best first: text rank plus name similarity, then ``order``."""
+    van dux tim mach" finds Nguyễn Văn Đức, Tim mạch); then, if that finds nothing either,
+    those whose name is close to the whole text (trigram word similarity). A typo costs more
+    passes only when it matters. Best first: text rank plus name similarity, then ``order``."""
     query = _text_query(text)
     if query is None:
         return _one_pass(rows, NO_RANK, order, facets, offset, limit)

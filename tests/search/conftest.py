@@ -17,6 +17,13 @@ ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 NO_ELASTICSEARCH = "ELASTICSEARCH_URL is not set (no Elasticsearch server on this machine)"
 
 
+def rebuild_vocabularies() -> None:
+    """PostgreSQL's vocabulary as its after-commit hooks would leave it (a test's transaction
+    never commits)."""
+    for kind in documents.VOCABULARY_KINDS:
+        documents.rebuild_vocabulary(kind)
+
+
 @pytest.fixture(autouse=True)
 def _elasticsearch_not_resting() -> Iterator[None]:
     """Each test starts with Elasticsearch not rested by an earlier test's failure (the rest is
@@ -73,8 +80,7 @@ def synced(backend: str) -> Callable[[], None]:
 
     def sync() -> None:
         if backend != "elasticsearch":
-            for kind in documents.VOCABULARY_KINDS:
-                documents.rebuild_vocabulary(kind)
+            rebuild_vocabularies()
             return
         from django.conf import settings
 

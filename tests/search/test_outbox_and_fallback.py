@@ -407,7 +407,7 @@ def answering_cluster(status: int) -> Iterator[list[str]]:
         do_GET = do_PUT = do_POST
 
         def log_message(self, *args: object) -> None:
-            pass
+            """Quiet: the test reads ``asked``, not the server's log."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

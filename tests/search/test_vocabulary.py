@@ -12,6 +12,7 @@ from search.backends.postgres import one_typo_apart
 from search.models import IndexKind, SearchWord
 from search.selectors import search_doctors, search_facilities
 from tests.search.builders import named_doctor, searcher
+from tests.search.conftest import rebuild_vocabularies
 
 pytestmark = pytest.mark.django_db
 
@@ -112,8 +113,3 @@ def test_words_too_long_for_the_vocabulary_are_left_out_and_searches_still_answe
     assert _found(searcher(), "ﬃ" * 100) == []
     facilities = search_facilities(FacilityQuery(text="ﬃ" * 100), offset=0, limit=10)
     assert facilities.rows == []
-
-
-def rebuild_vocabularies() -> None:
-    for kind in documents.VOCABULARY_KINDS:
-        documents.rebuild_vocabulary(kind)
